@@ -1,0 +1,1 @@
+"""Pantau's shared contract (envelope, event models, topics) and plumbing; no domain logic."""

@@ -1,0 +1,50 @@
+"""Settings read from the environment: one prefix per service (``REGISTRY_``, ``REPORTING_`` …).
+
+Example: ``REGISTRY_DATABASE_URL``, ``REGISTRY_KAFKA_BOOTSTRAP_SERVERS``,
+``REGISTRY_KAFKA_IDEMPOTENCE=false`` (Tansu cannot do idempotent producers; Apache Kafka can).
+The token secret is common to all services: ``PANTAU_TOKEN_SECRET``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_TOKEN_SECRET = "pantau-dev-secret-change-me-in-production"
+
+
+class AuthSettings(BaseSettings):
+    """Token signing, shared by every service and by ``pantau token``."""
+
+    model_config = SettingsConfigDict(env_prefix="PANTAU_", extra="ignore")
+
+    token_secret: str = Field(default=DEV_TOKEN_SECRET, min_length=16)
+    token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; subclasses set ``service`` and the env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+    service: ClassVar[str] = "service"
+    default_port: ClassVar[int] = 8000
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/pantau"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_idempotence: bool = Field(
+        default=True, description="idempotent producer: on for Apache Kafka, off for Tansu"
+    )
+    kafka_session_timeout_ms: int = 10_000
+    host: str = "127.0.0.1"
+    port: int | None = None
+    log_json: bool | None = Field(default=None, description="None: JSON unless on a terminal")
+    log_level: str = "INFO"
+    relay_batch_size: int = Field(default=2_000, ge=1)
+    relay_poll_seconds: float = Field(default=0.5, gt=0)
+    consumer_batch_size: int = Field(default=2_000, ge=1)
+
+    @property
+    def http_port(self) -> int:
+        return self.port or self.default_port
