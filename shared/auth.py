@@ -61,7 +61,11 @@ class Principal:
 
 
 def issue_token(
-    role: str, area: str, *, settings: AuthSettings | None = None, sub: str | None = None,
+    role: str,
+    area: str,
+    *,
+    settings: AuthSettings | None = None,
+    sub: str | None = None,
     ttl_seconds: int | None = None,
 ) -> str:
     """Sign a token for ``role`` at ``area``; raise :class:`TokenError` on a bad pair."""
@@ -95,7 +99,9 @@ def _checked(role: str, area: str, sub: str) -> Principal:
     try:
         parsed = Role(role)
     except ValueError as exc:
-        raise TokenError(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}") from exc
+        raise TokenError(
+            f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}"
+        ) from exc
     if not isinstance(area, str) or not re.match(AREA_CODE, area):
         raise TokenError(f"invalid area code {area!r}")
     wanted = _ROLE_LEVEL.get(parsed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -24,7 +25,7 @@ def make_producer(settings: ServiceSettings, **overrides: object) -> AIOKafkaPro
         "client_id": f"pantau-{settings.service}",
     }
     options.update(overrides)
-    return AIOKafkaProducer(**options)  # type: ignore[arg-type]
+    return AIOKafkaProducer(**options)
 
 
 def make_broker(settings: ServiceSettings) -> KafkaBroker:
@@ -37,7 +38,9 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
     )
 
 
-async def ensure_topics(bootstrap_servers: str, topics: dict[str, int], *, attempts: int = 30) -> None:
+async def ensure_topics(
+    bootstrap_servers: str, topics: dict[str, int], *, attempts: int = 30
+) -> None:
     """Create missing topics with explicit partition counts (existing ones are left alone)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pantau-admin")
     for attempt in range(attempts):
@@ -56,9 +59,7 @@ async def ensure_topics(bootstrap_servers: str, topics: dict[str, int], *, attem
             if name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()

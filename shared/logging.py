@@ -53,4 +53,4 @@ def bind_event(event_id: object, event_type: str, correlation_id: str | None) ->
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)  # type: ignore[no-any-return]
+    return structlog.stdlib.get_logger(name)

@@ -16,7 +16,7 @@ _LOCK_ID = 7_261_001  # arbitrary, constant: serialises concurrent migrators of 
 
 
 def _scripts(folder: Traversable, scope: str) -> list[tuple[str, str]]:
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f"{scope}/{f.name}", f.read_text(encoding="utf-8")) for f in files]
 
 

@@ -29,9 +29,7 @@ def _row(envelope: Envelope, topic: str | None) -> tuple[object, ...]:
     )
 
 
-async def append(
-    conn: asyncpg.Connection, *envelopes: Envelope, topic: str | None = None
-) -> None:
+async def append(conn: asyncpg.Connection, *envelopes: Envelope, topic: str | None = None) -> None:
     """Record events for publication; must run inside the transaction of the state change."""
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.append must run inside the state change's transaction")

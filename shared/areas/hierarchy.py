@@ -66,7 +66,7 @@ class AreaIndex:
         children: dict[str, list[str]] = {NATION: []}
         data = resources.files("shared.areas") / "data"
         for filename, parent_column in _FILES:
-            with (data / filename).open(encoding="utf-8", newline="") as handle:
+            with (data / filename).open("r", encoding="utf-8") as handle:
                 for row in csv.DictReader(handle):
                     code = row["code"]
                     names[code] = row["name"]

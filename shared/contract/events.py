@@ -190,14 +190,26 @@ EVENT_MODELS: dict[tuple[str, int], type[EventData]] = {
 
 TOPIC_OF_TYPE: dict[str, Topic] = {
     **dict.fromkeys(
-        ["worker-registered", "worker-verified", "worker-departed", "worker-returned",
-         "fee-charged"],
+        [
+            "worker-registered",
+            "worker-verified",
+            "worker-departed",
+            "worker-returned",
+            "fee-charged",
+        ],
         Topic.WORKER,
     ),
     **dict.fromkeys(["agency-licensed", "agency-suspended", "agency-revoked"], Topic.AGENCY),
     **dict.fromkeys(
-        ["case-opened", "case-assigned", "case-escalated", "case-referred", "case-action-taken",
-         "case-closed", "case-reopened"],
+        [
+            "case-opened",
+            "case-assigned",
+            "case-escalated",
+            "case-referred",
+            "case-action-taken",
+            "case-closed",
+            "case-reopened",
+        ],
         Topic.CASE,
     ),
     **dict.fromkeys(["alert-raised", "alert-acknowledged", "alert-resolved"], Topic.ALERT),
