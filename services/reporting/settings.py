@@ -1,0 +1,29 @@
+"""Settings of the reporting service, read from ``REPORTING_*`` environment variables."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class ReportingSettings(ServiceSettings):
+    """Reporting node settings; ``scope`` makes a node hold one area's subtree only."""
+
+    model_config = SettingsConfigDict(env_prefix="REPORTING_", extra="ignore")
+    service: ClassVar[str] = "reporting"
+    default_port: ClassVar[int] = 8004
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/pantau_reporting"
+    scope: str = Field(
+        default="ID", description="area code this node holds (ID: the nation; 53: one province)"
+    )
+    consumer_name: str = Field(default="reporting", description="inbox/position name and group")
+    suppression_k: int = Field(default=5, ge=1, description="published cells below k are withheld")
+    publish_interval_seconds: float = Field(
+        default=10.0, gt=0, description="how often changed areas are published to agencies"
+    )
+    publish_enabled: bool = True

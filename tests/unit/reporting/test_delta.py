@@ -1,0 +1,157 @@
+"""Unit tests of the projection core: events to figure deltas, pure and in memory."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from services.reporting.projections.delta import (
+    Subject,
+    cell_deltas,
+    expand,
+    project,
+)
+from services.reporting.projections.model import leaf_area
+from tests.unit.reporting.events import Log
+
+V1 = "53.71.01.1001"
+V2 = "53.71.01.1002"
+V3 = "32.01.01.2001"
+
+
+def apply_all(batches, scope="ID"):
+    """Project batches in sequence, carrying subjects, like the handler does."""
+    subjects: dict[str, Subject] = {}
+    cube: dict = {}
+    for batch in batches:
+        result = project(batch, subjects, scope)
+        subjects.update(result.subjects)
+        for key, (n, amount) in expand(result.deltas).items():
+            cur = cube.setdefault(key, [0, Decimal(0)])
+            cur[0] += n
+            cur[1] += amount
+    return {k: v for k, v in cube.items() if v != [0, 0]}, subjects
+
+
+def test_registration_counts_in_village_and_every_ancestor() -> None:
+    log = Log()
+    _, ev = log.worker(V1, sex="female")
+    cube, _ = apply_all([[ev]])
+    key = "registered|female|procedural|-|-"
+    for area in (V1, "53.71.01", "53.71", "53", "ID"):
+        assert cube[(area, "workers", key)][0] == 1
+    assert ("32", "workers", key) not in cube
+
+
+def test_status_transition_moves_the_worker_between_cells() -> None:
+    log = Log()
+    wid, reg = log.worker(V1, sex="male")
+    verified = log.event("worker-verified", wid, V1, verified_on="2026-03-02")
+    dep = log.departed(wid, V1, occupation="fishing_crew", country="TW")
+    cube, subjects = apply_all([[reg], [verified, dep]])
+    assert subjects[wid].attrs["status"] == "departed"
+    assert ("ID", "workers", "registered|male|procedural|-|-") not in cube
+    assert cube[("ID", "workers", "departed|male|procedural|fishing_crew|TW")][0] == 1
+    assert cube[("ID", "monthly", "2026-03|departed|male")][0] == 1
+
+
+def test_duplicates_and_replays_change_nothing() -> None:
+    log = Log()
+    wid, reg = log.worker(V1)
+    dep = log.departed(wid, V1)
+    fee = log.fee(wid, V1)
+    once, _ = apply_all([[reg, dep, fee]])
+    # The same events again, in the same batch and in a later batch: sequences guard them.
+    twice, _ = apply_all([[reg, dep, fee, reg, fee], [reg, dep, fee], [dep]])
+    fee_row = ("ID", "fees", "illegal|passport|IDR")
+    assert once[fee_row] == [1, Decimal(1_000_000)]
+    assert twice == once
+
+
+def test_unknown_worker_departure_is_skipped_and_counted() -> None:
+    log = Log()
+    log.seq["ghost"] = 1
+    dep = log.departed("ghost", V1)
+    result = project([dep], {}, "ID")
+    assert result.skipped == 1 and result.deltas == {}
+
+
+def test_scope_keeps_only_the_province() -> None:
+    log = Log()
+    _, a = log.worker(V1)
+    _, b = log.worker(V3)
+    cube, subjects = apply_all([[a, b]], scope="53")
+    assert {k[0] for k in cube} == {V1, "53.71.01", "53.71", "53", "ID"}
+    assert len(subjects) == 1
+
+
+def test_fees_sum_counts_and_amounts() -> None:
+    log = Log()
+    wid, reg = log.worker(V1)
+    cube, _ = apply_all([[reg, log.fee(wid, V1, 500), log.fee(wid, V1, 250, "warning")]])
+    assert cube[("53", "fees", "illegal|passport|IDR")] == [1, Decimal(500)]
+    assert cube[("53", "fees", "warning|passport|IDR")] == [1, Decimal(250)]
+    assert cube[("53", "monthly", "2026-03|fees|-")] == [2, Decimal(750)]
+
+
+def test_case_lifecycle_and_deadlines() -> None:
+    log = Log()
+    cid, opened = log.case(
+        V1, sex="female", category="trafficking", gbv_type="rape", due_on="2026-04-01"
+    )
+    esc = log.event(
+        "case-escalated", cid, V1, from_level="village", to_level="province", reason="trafficking"
+    )
+    cube, _ = apply_all([[opened], [esc]])
+    assert cube[("53.71", "cases", "trafficking|rape|province|new|female|procedural")][0] == 1
+    assert cube[("ID", "cases_due", "2026-04-01")][0] == 1
+    closed = log.event("case-closed", cid, V1, reason="resolved")
+    cube, _ = apply_all([[opened], [esc], [closed]])
+    assert ("ID", "cases_due", "2026-04-01") not in cube
+    assert cube[("ID", "cases", "trafficking|rape|province|closed|female|procedural")][0] == 1
+    assert cube[("ID", "monthly", "2026-03|cases_closed|female")][0] == 1
+
+
+def test_alerts_open_until_resolved_and_higher_areas_get_a_pseudo_child() -> None:
+    log = Log()
+    aid, raised = log.alert("53.71", severity="critical")
+    assert leaf_area("53.71") == "53.71.00.0000"
+    cube, _ = apply_all([[raised]])
+    assert cube[("53.71.00.0000", "alerts_open", "critical|illegal-fee|open")][0] == 1
+    assert cube[("53.71", "alerts_open", "critical|illegal-fee|open")][0] == 1
+    ack = log.event("alert-acknowledged", aid, "53.71")
+    res = log.event("alert-resolved", aid, "53.71")
+    cube, _ = apply_all([[raised], [ack]])
+    assert cube[("ID", "alerts_open", "critical|illegal-fee|acknowledged")][0] == 1
+    cube, _ = apply_all([[raised], [ack, res]])
+    assert not [k for k in cube if k[1] == "alerts_open"]
+
+
+def test_every_parent_is_the_sum_of_its_children() -> None:
+    log = Log()
+    batch = []
+    for i, area in enumerate([V1, V2, V3, V1]):
+        wid, reg = log.worker(area, sex="female" if i % 2 else "male")
+        batch += [reg, log.departed(wid, area), log.fee(wid, area, 100 + i)]
+    cube, _ = apply_all([batch])
+    from shared.areas import parent
+
+    sums: dict = {}
+    for (area, metric, key), (n, amount) in cube.items():
+        up = parent(area)
+        if up is not None:
+            cur = sums.setdefault((up, metric, key), [0, Decimal(0)])
+            cur[0] += n
+            cur[1] += amount
+    for key, value in sums.items():
+        assert cube[key] == value
+
+
+def test_cells_only_for_materialised_levels_and_match_the_cube() -> None:
+    log = Log()
+    wid, reg = log.worker(V1, sex="female")
+    cube = expand(project([reg, log.departed(wid, V1, country="SA")], {}).deltas)
+    cells = cell_deltas(cube)
+    assert {a for a, _ in cells} == {"ID", "53", "53.71"}
+    assert cells[("ID", "workers/departed/female")] == 1
+    assert cells[("ID", "workers_abroad_by_destination/SA/female")] == 1
+    assert ("ID", "workers/registered/female") not in cells
