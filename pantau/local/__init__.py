@@ -1,0 +1,1 @@
+"""Local, Docker-free infrastructure: a Tansu broker and throw-away PostgreSQL clusters."""
