@@ -190,7 +190,7 @@ def _month(env: Envelope) -> str:
 def _fee(flows: dict[Key, Value], area: str, env: Envelope, data: FeeCharged) -> None:
     amount = Decimal(data.amount)
     _add(flows, (area, "fees", dims(data.legality, data.component, data.currency)), 1, amount)
-    _add(flows, (area, "monthly", dims(_month(env), "fees", None)), 1, amount)
+    _add(flows, (area, "monthly", dims(_month(env), "fees", data.currency)), 1, amount)
 
 
 def _transition(

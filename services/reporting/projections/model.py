@@ -10,7 +10,7 @@ of codes joined with ``|``. Metrics and their dimensions:
 ``cases_due``   due date (ISO) of each open case with a deadline clock (stock)
 ``alerts_open`` severity | rule | status (open or acknowledged, i.e. not resolved)
 ``agencies``    licence status                                       (stock)
-``monthly``     YYYY-MM | series | sex                               (flow, + amount)
+``monthly``     YYYY-MM | series | sex (currency for fees)            (flow, + amount)
 ============== =====================================================================
 
 A missing code is ``-``. :func:`cell_paths` maps one cube row to the summary's leaf paths; the

@@ -132,3 +132,117 @@ class Log:
             level="regency",
             about=str(uuid.uuid4()),
         )
+
+
+def random_stream(count: int, seed: int = 7, villages: list[str] | None = None) -> list[Consumed]:
+    """A plausible log of about ``count`` events over a few villages of two provinces."""
+    import random
+
+    rng = random.Random(seed)
+    log = Log()
+    villages = villages or [
+        "53.71.01.1001",
+        "53.71.01.1002",
+        "53.71.02.1001",
+        "53.01.01.2001",
+        "53.10.01.2001",
+        "32.01.01.2001",
+        "32.73.01.1001",
+        "53.71",
+        "32",
+    ]
+    workers: list[tuple[str, str, int]] = []  # (id, village, status index)
+    cases: list[tuple[str, str]] = []
+    alerts: list[tuple[str, str]] = []
+    out: list[Consumed] = []
+    while len(out) < count:
+        roll = rng.random()
+        village = rng.choice([v for v in villages if v.count(".") == 3])
+        if roll < 0.3 or not workers:
+            wid, ev = log.worker(
+                village, sex=rng.choice(["female", "male"]), procedural=rng.random() < 0.8
+            )
+            workers.append((wid, village, 0))
+            out.append(ev)
+        elif roll < 0.55:
+            i = rng.randrange(len(workers))
+            wid, v, st = workers[i]
+            if st == 0:
+                out.append(log.event("worker-verified", wid, v, verified_on="2026-03-02"))
+            elif st == 1:
+                out.append(
+                    log.departed(
+                        wid,
+                        v,
+                        occupation=rng.choice(["housekeeper", "cook", "fishing_crew"]),
+                        country=rng.choice(["MY", "TW", "SA", "HK"]),
+                    )
+                )
+            elif st == 2:
+                out.append(log.event("worker-returned", wid, v, returned_on="2026-03-09"))
+            else:
+                continue
+            workers[i] = (wid, v, st + 1)
+        elif roll < 0.7:
+            wid, v, _ = rng.choice(workers)
+            out.append(
+                log.fee(
+                    wid,
+                    v,
+                    amount=rng.randrange(1, 50) * 100_000,
+                    legality=rng.choice(["illegal", "warning"]),
+                    component=rng.choice(["passport", "other", "work_visa"]),
+                )
+            )
+        elif roll < 0.8:
+            cid, ev = log.case(
+                village,
+                sex=rng.choice(["female", "male"]),
+                category=rng.choice(["unpaid_wages", "trafficking", "sick"]),
+                gbv_type=rng.choice([None, "rape", "physical_assault"]),
+                due_on=rng.choice([None, "2026-01-15", "2099-01-01"]),
+            )
+            cases.append((cid, village))
+            out.append(ev)
+        elif roll < 0.88 and cases:
+            cid, v = rng.choice(cases)
+            kind = rng.choice(["esc", "act", "close", "reopen"])
+            if kind == "esc":
+                out.append(
+                    log.event(
+                        "case-escalated",
+                        cid,
+                        v,
+                        from_level="village",
+                        to_level="regency",
+                        reason="needs regency",
+                    )
+                )
+            elif kind == "act":
+                out.append(
+                    log.event(
+                        "case-action-taken",
+                        cid,
+                        v,
+                        action="medical",
+                        status="service_provision",
+                        due_on="2026-02-01",
+                    )
+                )
+            elif kind == "close":
+                out.append(log.event("case-closed", cid, v, reason="resolved"))
+            else:
+                out.append(log.event("case-reopened", cid, v, reason="new facts"))
+        elif roll < 0.95 or not alerts:
+            area = rng.choice(villages)
+            aid, ev = log.alert(
+                area,
+                severity=rng.choice(["info", "warning", "critical"]),
+                rule=rng.choice(["illegal-fee", "deadline"]),
+            )
+            alerts.append((aid, area))
+            out.append(ev)
+        else:
+            aid, area = rng.choice(alerts)
+            out.append(log.event(rng.choice(["alert-acknowledged", "alert-resolved"]), aid, area))
+    return out

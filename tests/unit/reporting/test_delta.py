@@ -90,7 +90,7 @@ def test_fees_sum_counts_and_amounts() -> None:
     cube, _ = apply_all([[reg, log.fee(wid, V1, 500), log.fee(wid, V1, 250, "warning")]])
     assert cube[("53", "fees", "illegal|passport|IDR")] == [1, Decimal(500)]
     assert cube[("53", "fees", "warning|passport|IDR")] == [1, Decimal(250)]
-    assert cube[("53", "monthly", "2026-03|fees|-")] == [2, Decimal(750)]
+    assert cube[("53", "monthly", "2026-03|fees|IDR")] == [2, Decimal(750)]
 
 
 def test_case_lifecycle_and_deadlines() -> None:

@@ -1,0 +1,192 @@
+"""HTTP API of the reporting service: summaries, checksums, watermark, series and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Annotated, Any, cast
+
+import asyncpg
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi.responses import Response
+
+from services.reporting.series import read_series
+from services.reporting.settings import ReportingSettings
+from services.reporting.summary import UnknownArea, read_checksums, read_summary, watermark
+from shared.auth import CurrentPrincipal, require_area
+from shared.contract.envelope import AREA_CODE
+
+router = APIRouter(prefix="/v1", tags=["reporting"])
+
+AreaCode = Annotated[
+    str, Path(pattern=AREA_CODE, description="an area code, or ID", examples=["53"])
+]
+
+SUMMARY_DOC = """The figures of an area and of each of its children, read from one snapshot.
+
+`totals` (the same shape for the area and every child; every leaf is a number, and each leaf of
+the area equals the sum of that leaf over `children`):
+
+* `workers.<status>.<female|male>` — workers by current status (registered, verified,
+  departed, returned); `workers_non_procedural` — the same for non-procedural workers;
+* `workers_abroad_by_occupation.<occupation>.<sex>`, `workers_abroad_by_destination.<ISO
+  country>.<sex>` — workers currently departed;
+* `fees.<illegal|warning>.count`, `fees.<legality>.amount.<currency>`;
+  `fees_by_component.<component>.{count, amount.<currency>}` — fees charged;
+* `cases.by_category|by_level|by_status|by_gbv_type.<code>.<sex>`, `cases.open.<sex>`;
+* `cases_past_deadline` — open cases whose deadline clock is before today;
+* `alerts_open.<severity>`, `alerts_open_by_rule.<rule>` — alerts raised and not resolved;
+* `agencies.<licensed|suspended|revoked>` — agencies attributed to the area.
+
+Facts attributed to an area above village level (an alert about a regency) are counted in a
+child named "(not attributed below …)" whose code is zero-padded (`53.71.00.0000`), so parents
+stay sums. `watermark.positions` gives, per topic and partition, the next offset to apply;
+`last_event_time` the time of the latest event applied. Nothing is suppressed for callers
+inside their jurisdiction (403 outside it)."""
+
+
+def _settings(request: Request) -> ReportingSettings:
+    settings: ReportingSettings = request.app.state.settings
+    return settings
+
+
+@asynccontextmanager
+async def snapshot(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """One REPEATABLE READ read-only transaction: every figure of a response from one instant."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        yield cast(asyncpg.Connection, conn)
+
+
+def _not_found(code: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"area {code} is not held by this node")
+
+
+@router.get(
+    "/areas/{code}/summary", summary="An area's figures and its children's", description=SUMMARY_DOC
+)
+async def summary(code: AreaCode, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+    require_area(principal, code)
+    settings = _settings(request)
+    async with snapshot(request) as conn:
+        try:
+            return await read_summary(
+                conn, code, scope=settings.scope, consumer=settings.consumer_name
+            )
+        except UnknownArea as exc:
+            raise _not_found(code) from exc
+
+
+@router.get(
+    "/areas/{code}/checksums",
+    summary="A checksum of the figures of an area and of each child",
+    description="md5 over the area's non-zero figure rows; two nodes at the same watermark "
+    "holding the same events give equal checksums (`pantau compare`).",
+)
+async def checksums(
+    code: AreaCode, principal: CurrentPrincipal, request: Request
+) -> dict[str, Any]:
+    require_area(principal, code)
+    settings = _settings(request)
+    async with snapshot(request) as conn:
+        try:
+            return await read_checksums(
+                conn, code, scope=settings.scope, consumer=settings.consumer_name
+            )
+        except UnknownArea as exc:
+            raise _not_found(code) from exc
+
+
+@router.get("/watermark", summary="Which events the figures reflect, and this node's scope")
+async def get_watermark(principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+    settings = _settings(request)
+    async with snapshot(request) as conn:
+        return await watermark(conn, settings.consumer_name, settings.scope, "projection")
+
+
+@router.get(
+    "/areas/{code}/series",
+    summary="Monthly flows of an area",
+    description="Per month (UTC, from the event time): registrations, departures, returns and "
+    "cases opened/closed by sex; fees charged (count, amount); alerts raised.",
+)
+async def series(
+    code: AreaCode,
+    principal: CurrentPrincipal,
+    request: Request,
+    from_month: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$")] = None,
+    to_month: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
+) -> dict[str, Any]:
+    require_area(principal, code)
+    async with snapshot(request) as conn:
+        return {
+            "area": code,
+            "months": await read_series(conn, code, from_month, to_month),
+        }
+
+
+@router.get(
+    "/areas/{code}/export.csv",
+    summary="The summary of an area and its children as CSV (one row per area and leaf)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def export_csv(
+    code: AreaCode,
+    principal: CurrentPrincipal,
+    request: Request,
+    as_of: Annotated[date | None, Query(description="figures as of this date")] = None,
+) -> Response:
+    body = await summary_or_as_of(code, principal, request, as_of)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["area", "name", "level", "figure", "value"])
+    for node in [body, *body["children"]]:
+        for path, value in flatten(node["totals"]):
+            writer.writerow([node["area"], node["name"], node["level"], path, value])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="pantau-{code}.csv"'},
+    )
+
+
+async def summary_or_as_of(
+    code: str, principal: Any, request: Request, as_of: date | None
+) -> dict[str, Any]:
+    if as_of is None:
+        return await summary(code, principal, request)
+    return await summary_as_of(code, principal, request, as_of)
+
+
+@router.get(
+    "/areas/{code}/summary/as-of/{day}",
+    summary="An area's figures as of the end of a past day, rebuilt from the log",
+    description="Reads every topic from the beginning and projects, in memory, the events whose "
+    "time is on or before `day` (UTC). Slow on long logs: meant for audits, not dashboards.",
+)
+async def summary_as_of(
+    code: AreaCode, principal: CurrentPrincipal, request: Request, day: date
+) -> dict[str, Any]:
+    from services.reporting.as_of import summary_as_of as rebuild
+
+    require_area(principal, code)
+    settings = _settings(request)
+    try:
+        return await rebuild(settings, code, day)
+    except UnknownArea as exc:
+        raise _not_found(code) from exc
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            rows.extend(flatten(value, path))
+        else:
+            rows.append((path, value))
+    return rows

@@ -1,0 +1,101 @@
+"""Reading the topics from the beginning up to their current end, without a consumer group.
+
+Used to rebuild figures as of a past date and to replay the views into a shadow schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.contract.envelope import Envelope
+from shared.contract.events import EventData, parse_data
+from shared.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One parsed record (the shape of shared.consumer.ConsumedEvent)."""
+
+    envelope: Envelope
+    data: EventData
+    topic: str
+    partition: int
+    offset: int
+
+
+async def end_offsets(
+    settings: ServiceSettings, topics: Sequence[str]
+) -> dict[TopicPartition, int]:
+    consumer = _consumer(settings)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        parts = _partitions(consumer, topics)
+        return dict(await consumer.end_offsets(parts))
+    finally:
+        await consumer.stop()
+
+
+def _consumer(settings: ServiceSettings) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id=f"pantau-{settings.service}-log-reader",
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
+
+
+def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    parts: list[TopicPartition] = []
+    for topic in topics:
+        for p in sorted(consumer.partitions_for_topic(topic) or ()):
+            parts.append(TopicPartition(topic, p))
+    return parts
+
+
+async def read_log(
+    settings: ServiceSettings,
+    topics: Sequence[str],
+    *,
+    until: dict[TopicPartition, int] | None = None,
+    batch: int = 5_000,
+) -> AsyncIterator[list[LogEvent]]:
+    """Batches of parsed events from offset 0 to ``until`` (default: the end now).
+
+    Unreadable records are skipped here: the live consumer already sent them to the DLQ.
+    """
+    consumer = _consumer(settings)
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads metadata of every topic before partitions are listed
+        parts = _partitions(consumer, topics)
+        ends = until if until is not None else dict(await consumer.end_offsets(parts))
+        todo = {tp for tp in parts if ends.get(tp, 0) > 0}
+        if not todo:
+            return
+        consumer.assign(sorted(todo))
+        await consumer.seek_to_beginning(*todo)
+        while todo:
+            records = await consumer.getmany(*todo, timeout_ms=1_000, max_records=batch)
+            out: list[LogEvent] = []
+            for tp, recs in records.items():
+                for rec in recs:
+                    if rec.offset >= ends[tp]:
+                        break
+                    try:
+                        env = Envelope.model_validate_json(rec.value or b"")
+                        out.append(
+                            LogEvent(env, parse_data(env), tp.topic, tp.partition, rec.offset)
+                        )
+                    except ValueError:
+                        continue
+                if await consumer.position(tp) >= ends[tp]:
+                    todo.discard(tp)
+            if out:
+                yield out
+    finally:
+        await consumer.stop()

@@ -1,0 +1,214 @@
+"""Reading the views: an area's summary with its children, checksums and the watermark.
+
+Every read runs in one REPEATABLE READ read-only transaction, so an area and its children come
+from the same snapshot and each numeric leaf of the area equals the sum over its children.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from services.reporting.projections.model import (
+    CELL_LEVELS,
+    DYNAMIC_OBJECTS,
+    SUMMARY_METRICS,
+    cell_paths,
+    is_pseudo,
+    template_paths,
+)
+from services.reporting.projections.store import LIVE
+from shared.areas import NATION, area_level, areas, is_within, parent
+
+_TEMPLATE = template_paths()
+
+
+class UnknownArea(LookupError):
+    """The code is neither a real area nor one this node has figures for."""
+
+
+def area_name(code: str) -> str:
+    index = areas()
+    if code in index:
+        return index.name(code)
+    if is_pseudo(code):
+        up = parent(code) or NATION
+        while is_pseudo(up):
+            up = parent(up) or NATION
+        return f"(not attributed below {index.names.get(up, up)})"
+    return code
+
+
+def held_by(code: str, scope: str) -> bool:
+    """A node holds its scope's subtree and answers for the scope's ancestors too."""
+    return is_within(code, scope) or is_within(scope, code)
+
+
+async def children_of(conn: asyncpg.Connection, code: str, scope: str, schema: str) -> list[str]:
+    if area_level(code) == "village":
+        return []
+    real = list(areas().children(code))
+    extra = [
+        r["code"]
+        for r in await conn.fetch(f"SELECT code FROM {schema}.extra_areas WHERE parent = $1", code)
+    ]
+    return sorted(c for c in {*real, *extra} if held_by(c, scope))
+
+
+async def known(conn: asyncpg.Connection, code: str, schema: str) -> bool:
+    if code in areas():
+        return True
+    return bool(await conn.fetchval(f"SELECT 1 FROM {schema}.extra_areas WHERE code = $1", code))
+
+
+async def leaves(
+    conn: asyncpg.Connection, codes: list[str], schema: str, today: date
+) -> dict[str, dict[str, Decimal]]:
+    """Summary leaves of each area: materialised cells or derived from the cube."""
+    out: dict[str, dict[str, Decimal]] = {c: defaultdict(Decimal) for c in codes}
+    cell_codes = [c for c in codes if area_level(c) in CELL_LEVELS]
+    cube_codes = [c for c in codes if area_level(c) not in CELL_LEVELS]
+    if cell_codes:
+        for r in await conn.fetch(
+            f"SELECT area, path, v FROM {schema}.cells WHERE area = ANY($1::text[]) AND v <> 0",
+            cell_codes,
+        ):
+            out[r["area"]][r["path"]] += r["v"]
+    if cube_codes:
+        for r in await conn.fetch(
+            f"SELECT area, metric, dims, n, amount FROM {schema}.cube"
+            " WHERE area = ANY($1::text[]) AND metric = ANY($2::text[])"
+            " AND (n <> 0 OR amount <> 0)",
+            cube_codes,
+            list(SUMMARY_METRICS),
+        ):
+            target = out[r["area"]]
+            for path, value in cell_paths(r["metric"], r["dims"], r["n"], r["amount"]):
+                target[path] += value
+    for r in await conn.fetch(
+        f"SELECT area, sum(n) AS n FROM {schema}.cube WHERE area = ANY($1::text[])"
+        " AND metric = 'cases_due' AND dims < $2 GROUP BY area",
+        codes,
+        today.isoformat(),
+    ):
+        out[r["area"]]["cases_past_deadline"] += r["n"]
+    return out
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def nest(values: dict[str, Decimal], paths: Iterable[str], objects: Iterable[str]) -> dict:
+    """Turn leaf paths into nested objects; every path in ``paths`` appears (0 when absent)."""
+    root: dict[str, Any] = {}
+    for obj in objects:
+        node = root
+        for part in obj.split("/"):
+            node = node.setdefault(part, {})
+    for path in paths:
+        node = root
+        *heads, last = path.split("/")
+        for part in heads:
+            node = node.setdefault(part, {})
+        node[last] = _number(values.get(path, Decimal(0)))
+    return root
+
+
+def shape(all_leaves: Iterable[dict[str, Decimal]]) -> list[str]:
+    """The union of template paths and every path seen: one shape for an area and its children."""
+    seen = dict.fromkeys(_TEMPLATE)
+    for values in all_leaves:
+        for path, v in values.items():
+            if v != 0:
+                seen.setdefault(path)
+    return list(seen)
+
+
+async def watermark(conn: asyncpg.Connection, consumer: str, scope: str, schema: str) -> dict:
+    rows = await conn.fetch(
+        "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = $1"
+        " ORDER BY topic, partition",
+        consumer,
+    )
+    positions: dict[str, dict[str, int]] = {}
+    for r in rows:
+        positions.setdefault(r["topic"], {})[str(r["partition"])] = r["next_offset"]
+    meta = await conn.fetchrow(f"SELECT last_event_time, events, skipped FROM {schema}.meta")
+    last = meta["last_event_time"] if meta else None
+    return {
+        "scope": scope,
+        "positions": positions,
+        "last_event_time": last.isoformat().replace("+00:00", "Z") if last else None,
+        "events_applied": meta["events"] if meta else 0,
+        "events_skipped": meta["skipped"] if meta else 0,
+    }
+
+
+async def read_summary(
+    conn: asyncpg.Connection,
+    code: str,
+    *,
+    scope: str,
+    consumer: str,
+    schema: str = LIVE,
+    today: date | None = None,
+) -> dict:
+    """The contract's summary of ``code``; run inside one snapshot (see :func:`snapshot`)."""
+    if not held_by(code, scope) or not await known(conn, code, schema):
+        raise UnknownArea(code)
+    kids = await children_of(conn, code, scope, schema)
+    values = await leaves(conn, [code, *kids], schema, today or date.today())
+    paths = shape(values.values())
+    objects = DYNAMIC_OBJECTS
+
+    def totals(c: str) -> dict:
+        return nest(values[c], paths, objects)
+
+    return {
+        "area": code,
+        "name": area_name(code),
+        "level": area_level(code),
+        "totals": totals(code),
+        "children": [
+            {"area": c, "name": area_name(c), "level": area_level(c), "totals": totals(c)}
+            for c in kids
+        ],
+        "watermark": await watermark(conn, consumer, scope, schema),
+    }
+
+
+async def read_checksums(
+    conn: asyncpg.Connection, code: str, *, scope: str, consumer: str, schema: str = LIVE
+) -> dict:
+    """A checksum of the figures of ``code`` and of each child (all non-zero cube rows)."""
+    if not held_by(code, scope) or not await known(conn, code, schema):
+        raise UnknownArea(code)
+    kids = await children_of(conn, code, scope, schema)
+    sums = await checksums(conn, [code, *kids], schema)
+    return {
+        "area": code,
+        "checksum": sums[code],
+        "children": [{"area": c, "checksum": sums[c]} for c in kids],
+        "watermark": await watermark(conn, consumer, scope, schema),
+    }
+
+
+EMPTY = "empty"
+
+
+async def checksums(conn: asyncpg.Connection, codes: list[str], schema: str) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT area, md5(string_agg(metric || '|' || dims || '=' || n || '/'"
+        " || trim_scale(amount)::text, ';' ORDER BY metric, dims)) AS sum"
+        f" FROM {schema}.cube WHERE area = ANY($1::text[]) AND (n <> 0 OR amount <> 0)"
+        " GROUP BY area",
+        codes,
+    )
+    found = {r["area"]: r["sum"] for r in rows}
+    return {c: found.get(c, EMPTY) for c in codes}
