@@ -63,38 +63,42 @@ async def read_log(
     *,
     until: dict[TopicPartition, int] | None = None,
     batch: int = 5_000,
+    idle_ms: int = 1_500,
 ) -> AsyncIterator[list[LogEvent]]:
-    """Batches of parsed events from offset 0 to ``until`` (default: the end now).
+    """Batches of parsed events from offset 0 to ``until``, or until the log is idle.
 
-    Unreadable records are skipped here: the live consumer already sent them to the DLQ.
+    Without ``until`` the reader stops once no record arrived for ``idle_ms`` (some brokers,
+    Tansu among them, do not report end offsets reliably). Unreadable records are skipped here:
+    the live consumer already sent them to the dead-letter topic.
     """
     consumer = _consumer(settings)
     await consumer.start()
     try:
         await consumer.topics()  # loads metadata of every topic before partitions are listed
         parts = _partitions(consumer, topics)
-        ends = until if until is not None else dict(await consumer.end_offsets(parts))
-        todo = {tp for tp in parts if ends.get(tp, 0) > 0}
+        todo = set(parts) if until is None else {tp for tp in parts if until.get(tp, 0) > 0}
         if not todo:
             return
         consumer.assign(sorted(todo))
         await consumer.seek_to_beginning(*todo)
         while todo:
-            records = await consumer.getmany(*todo, timeout_ms=1_000, max_records=batch)
+            records = await consumer.getmany(*todo, timeout_ms=idle_ms, max_records=batch)
+            if not records and until is None:
+                return
             out: list[LogEvent] = []
             for tp, recs in records.items():
                 for rec in recs:
-                    if rec.offset >= ends[tp]:
+                    if until is not None and rec.offset >= until[tp]:
+                        todo.discard(tp)
                         break
+                    if until is not None and rec.offset + 1 >= until[tp]:
+                        todo.discard(tp)
                     try:
                         env = Envelope.model_validate_json(rec.value or b"")
-                        out.append(
-                            LogEvent(env, parse_data(env), tp.topic, tp.partition, rec.offset)
-                        )
+                        data = parse_data(env)
                     except ValueError:
                         continue
-                if await consumer.position(tp) >= ends[tp]:
-                    todo.discard(tp)
+                    out.append(LogEvent(env, data, tp.topic, tp.partition, rec.offset))
             if out:
                 yield out
     finally:
