@@ -1,0 +1,1 @@
+"""Placement agencies (P3MI): licence, suspension, revocation."""

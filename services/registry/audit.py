@@ -1,0 +1,57 @@
+"""The audit trail: every read of a personal record and every change, in the registry's database.
+
+Rows name the caller (token subject, role, area), the action, the worker or agency concerned and
+the request's correlation id; never personal data. Changes are audited in the transaction of the
+change, so a refused or failed request leaves no audit row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import asyncpg
+
+from services.registry.context import current_correlation_id
+from shared.auth import Principal
+
+_INSERT = (
+    "INSERT INTO audit_log (actor, role, actor_area, action, worker_id, agency_id, correlation_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+)
+
+
+async def record(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    action: str,
+    *,
+    worker_id: uuid.UUID | None = None,
+    agency_id: uuid.UUID | None = None,
+) -> None:
+    await conn.execute(
+        _INSERT,
+        principal.sub,
+        principal.role.value,
+        principal.area,
+        action,
+        worker_id,
+        agency_id,
+        current_correlation_id(),
+    )
+
+
+async def record_reads(
+    conn: asyncpg.Connection, principal: Principal, action: str, worker_ids: Sequence[uuid.UUID]
+) -> None:
+    """One row per personal record shown (a list page shows several)."""
+    if not worker_ids:
+        return
+    correlation_id = current_correlation_id()
+    await conn.executemany(
+        _INSERT,
+        [
+            (principal.sub, principal.role.value, principal.area, action, w, None, correlation_id)
+            for w in worker_ids
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Fees charged to workers and the zero-cost rule that judges them."""

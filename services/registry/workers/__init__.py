@@ -1,0 +1,1 @@
+"""Workers: registration, verification, departures and returns (the worker aggregate)."""

@@ -1,0 +1,182 @@
+"""Request and response bodies of the worker endpoints (the OpenAPI schemas)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.registry.fees.models import FeeView
+from shared.contract.codes import Channel, Occupation, Sex, WorkerStatus
+
+VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
+
+_REGISTRATION_EXAMPLE: dict[str, Any] = {
+    "nik": "5371014507900001",
+    "name": "Maria Lende",
+    "sex": "female",
+    "birth_date": "1990-07-05",
+    "village": "53.71.01.1001",
+    "occupation": "housekeeper",
+    "procedural": True,
+}
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class WorkerIn(_In):
+    """A prospective worker registered by a village (or a worker reported abroad)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_REGISTRATION_EXAMPLE]})
+
+    nik: str = Field(
+        min_length=16,
+        max_length=16,
+        description="16 digits: district code, birth date DDMMYY (women's day + 40), serial",
+    )
+    name: str = Field(min_length=1, max_length=200)
+    sex: Sex
+    birth_date: date = Field(description="must match the NIK's date digits")
+    village: str = Field(pattern=VILLAGE_CODE, description="real village code, e.g. 53.71.01.1001")
+    occupation: Occupation | None = Field(default=None, description="the job applied for")
+    procedural: bool = Field(
+        default=True,
+        description="false: a worker reported abroad who left outside the official channel",
+    )
+
+
+class VerificationIn(_In):
+    verified_on: date | None = Field(default=None, description="defaults to today (UTC)")
+
+
+class DepartureIn(_In):
+    """A placement abroad (for a non-procedural worker: as far as it is known)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "occupation": "housekeeper",
+                    "destination_country": "MY",
+                    "channel": "p3mi",
+                    "agency_id": "3f0e7f57-6c84-4a63-9f0f-2a4e8f5b8f6e",
+                    "departed_on": "2025-03-01",
+                    "contract_end": "2027-03-01",
+                }
+            ]
+        }
+    )
+
+    occupation: Occupation
+    destination_country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    channel: Channel
+    agency_id: uuid.UUID | None = Field(
+        default=None, description="the placement agency (P3MI); required for a procedural p3mi"
+    )
+    departed_on: date
+    contract_end: date | None = None
+
+
+class ReturnIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"returned_on": "2027-03-05"}]})
+
+    returned_on: date
+
+
+class WorkerCreated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": "0b6f2a1e-8d7c-4a55-b2f4-1c9e7d3a6b10", "status": "registered", "version": 1}
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    status: WorkerStatus
+    version: int
+
+
+class WorkerState(BaseModel):
+    """The worker's status after a step, and anything the officer should know about it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b6f2a1e-8d7c-4a55-b2f4-1c9e7d3a6b10",
+                    "status": "verified",
+                    "version": 2,
+                    "warnings": [],
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    status: WorkerStatus
+    version: int = Field(description="the worker aggregate's version: its latest event sequence")
+    warnings: list[str] = Field(default_factory=list)
+
+
+class DepartureCreated(WorkerState):
+    departure_id: uuid.UUID
+    agency_status: str | None = Field(
+        default=None, description="licensed, suspended or revoked when an agency is named"
+    )
+
+
+class DepartureView(BaseModel):
+    id: uuid.UUID
+    occupation: Occupation
+    destination_country: str
+    channel: Channel
+    agency_id: uuid.UUID | None
+    departed_on: date
+    contract_end: date | None
+    returned_on: date | None
+
+
+class WorkerOut(BaseModel):
+    """A worker's record (a personal record: every read is audited)."""
+
+    id: uuid.UUID
+    nik: str | None = Field(description="shown to officers only; null for other roles")
+    name: str
+    sex: Sex
+    birth_date: date
+    village: str
+    village_name: str | None
+    occupation: Occupation | None = Field(description="the job applied for")
+    procedural: bool
+    status: WorkerStatus
+    version: int
+    verified_on: date | None
+    registered_at: datetime
+    departures: list[DepartureView] = Field(description="latest first")
+    fees: list[FeeView]
+
+
+class WorkerSummary(BaseModel):
+    id: uuid.UUID
+    name: str
+    sex: Sex
+    village: str
+    occupation: Occupation | None
+    procedural: bool
+    status: WorkerStatus
+    version: int
+    registered_at: datetime
+
+
+class WorkerPage(BaseModel):
+    """One page of workers inside the caller's jurisdiction, oldest registration first."""
+
+    items: list[WorkerSummary]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="pass as offset for the next page; null at the end")

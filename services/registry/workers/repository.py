@@ -1,0 +1,198 @@
+"""SQL for workers and their departures (asyncpg, inside the caller's transaction)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+from shared.contract.codes import Occupation, Sex, WorkerStatus
+
+_COLUMNS = (
+    "id, nik, name, sex, birth_date, village, occupation, procedural, status, version,"
+    " verified_on, registered_at"
+)
+
+
+@dataclass(frozen=True)
+class Worker:
+    id: uuid.UUID
+    nik: str
+    name: str
+    sex: Sex
+    birth_date: date
+    village: str
+    occupation: Occupation | None
+    procedural: bool
+    status: WorkerStatus
+    version: int
+    verified_on: date | None
+    registered_at: datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Worker:
+        return cls(
+            id=row["id"],
+            nik=row["nik"],
+            name=row["name"],
+            sex=Sex(row["sex"]),
+            birth_date=row["birth_date"],
+            village=row["village"],
+            occupation=Occupation(row["occupation"]) if row["occupation"] else None,
+            procedural=row["procedural"],
+            status=WorkerStatus(row["status"]),
+            version=row["version"],
+            verified_on=row["verified_on"],
+            registered_at=row["registered_at"],
+        )
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    *,
+    worker_id: uuid.UUID,
+    nik_hash: bytes,
+    nik: str,
+    name: str,
+    sex: Sex,
+    birth_date: date,
+    village: str,
+    occupation: Occupation | None,
+    procedural: bool,
+) -> bool:
+    """Insert a registered worker (version 1); False when the NIK is already registered."""
+    inserted = await conn.fetchval(
+        "INSERT INTO workers (id, nik_hash, nik, name, sex, birth_date, village, occupation,"
+        " procedural, status, version)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'registered', 1)"
+        " ON CONFLICT (nik_hash) DO NOTHING RETURNING id",
+        worker_id,
+        nik_hash,
+        nik,
+        name,
+        sex.value,
+        birth_date,
+        village,
+        occupation.value if occupation else None,
+        procedural,
+    )
+    return inserted is not None
+
+
+async def id_by_nik_hash(conn: asyncpg.Connection, nik_hash: bytes) -> tuple[uuid.UUID, str] | None:
+    """The (id, village) of the worker registered under this NIK, if any."""
+    row = await conn.fetchrow("SELECT id, village FROM workers WHERE nik_hash = $1", nik_hash)
+    return (row["id"], row["village"]) if row else None
+
+
+async def get(
+    conn: asyncpg.Connection, worker_id: uuid.UUID, *, lock: bool = False
+) -> Worker | None:
+    """The worker; with ``lock``, its row is locked until the transaction ends (one writer)."""
+    suffix = " FOR UPDATE" if lock else ""
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM workers WHERE id = $1{suffix}", worker_id)
+    return Worker.from_row(row) if row else None
+
+
+async def set_status(
+    conn: asyncpg.Connection,
+    worker_id: uuid.UUID,
+    *,
+    status: WorkerStatus,
+    version: int,
+    verified_on: date | None = None,
+) -> None:
+    await conn.execute(
+        "UPDATE workers SET status = $2, version = $3,"
+        " verified_on = COALESCE($4, verified_on), updated_at = now() WHERE id = $1",
+        worker_id,
+        status.value,
+        version,
+        verified_on,
+    )
+
+
+async def bump_version(conn: asyncpg.Connection, worker_id: uuid.UUID, version: int) -> None:
+    await conn.execute(
+        "UPDATE workers SET version = $2, updated_at = now() WHERE id = $1", worker_id, version
+    )
+
+
+async def insert_departure(
+    conn: asyncpg.Connection,
+    *,
+    departure_id: uuid.UUID,
+    worker_id: uuid.UUID,
+    occupation: Occupation,
+    destination_country: str,
+    channel: str,
+    agency_id: uuid.UUID | None,
+    departed_on: date,
+    contract_end: date | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO departures (id, worker_id, occupation, destination_country, channel,"
+        " agency_id, departed_on, contract_end) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        departure_id,
+        worker_id,
+        occupation.value,
+        destination_country,
+        channel,
+        agency_id,
+        departed_on,
+        contract_end,
+    )
+
+
+async def latest_departure(conn: asyncpg.Connection, worker_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT id, occupation, departed_on, returned_on FROM departures WHERE worker_id = $1"
+        " ORDER BY recorded_at DESC, departed_on DESC LIMIT 1",
+        worker_id,
+    )
+
+
+async def close_departure(
+    conn: asyncpg.Connection, departure_id: uuid.UUID, returned_on: date
+) -> None:
+    await conn.execute(
+        "UPDATE departures SET returned_on = $2 WHERE id = $1", departure_id, returned_on
+    )
+
+
+async def departures(conn: asyncpg.Connection, worker_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT id, occupation, destination_country, channel, agency_id, departed_on,"
+            " contract_end, returned_on FROM departures WHERE worker_id = $1"
+            " ORDER BY recorded_at DESC, departed_on DESC",
+            worker_id,
+        )
+    )
+
+
+async def page(
+    conn: asyncpg.Connection,
+    *,
+    within: str,
+    status: WorkerStatus | None,
+    limit: int,
+    offset: int,
+) -> list[asyncpg.Record]:
+    """Workers whose village is ``within`` (an area code, or ``ID``) or under it."""
+    prefix = "" if within == "ID" else within
+    return list(
+        await conn.fetch(
+            "SELECT id, name, sex, village, occupation, procedural, status, version, registered_at"
+            " FROM workers"
+            " WHERE ($1 = '' OR village = $1 OR village LIKE $1 || '.%')"
+            " AND ($2::text IS NULL OR status = $2)"
+            " ORDER BY registered_at, id LIMIT $3 OFFSET $4",
+            prefix,
+            status.value if status else None,
+            limit,
+            offset,
+        )
+    )

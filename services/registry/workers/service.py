@@ -1,0 +1,326 @@
+"""Worker use cases: each runs in the caller's transaction and appends its event to the outbox.
+
+The worker row is locked (``FOR UPDATE``) for every change, so its version — the ``sequence`` of
+its events on ``registry.worker.v1`` — grows 1, 2, 3 … with no gap and no duplicate, and the
+outbox receives a worker's events in that order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+
+from services.registry import audit, events
+from services.registry.access import sees_nik
+from services.registry.agencies import service as agencies
+from services.registry.errors import Conflict, FieldError, InvalidFields, NotFound
+from services.registry.fees import repository as fees
+from services.registry.metrics import DUPLICATE_NIK
+from services.registry.workers import lifecycle, repository
+from services.registry.workers.lifecycle import IllegalTransition
+from services.registry.workers.models import (
+    DepartureCreated,
+    DepartureIn,
+    DepartureView,
+    ReturnIn,
+    VerificationIn,
+    WorkerCreated,
+    WorkerIn,
+    WorkerOut,
+    WorkerState,
+)
+from services.registry.workers.nik import (
+    MAX_AGE,
+    MIN_AGE,
+    NikError,
+    parse_nik,
+    plausible_birth_date,
+)
+from shared.areas import areas
+from shared.auth import Principal, require_area
+from shared.contract.codes import Channel, WorkerStatus
+from shared.contract.events import WorkerDeparted, WorkerRegistered, WorkerReturned, WorkerVerified
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+# Dates reported by a village may be a day ahead of UTC (Indonesia is UTC+7 to UTC+9).
+_CLOCK_SLACK = timedelta(days=1)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def nik_hash(nik: str, secret: str) -> bytes:
+    """Keyed hash of a NIK: finds duplicates; worthless to whoever lacks the server secret."""
+    return hmac.new(secret.encode(), nik.encode(), hashlib.sha256).digest()
+
+
+def registration_errors(body: WorkerIn, *, on: date) -> list[FieldError]:
+    """Everything wrong with a registration; messages never repeat the NIK, name or date."""
+    errors: list[FieldError] = []
+    if not areas().is_village(body.village):
+        errors.append(FieldError("village", "not a known village code"))
+    if body.birth_date > on:
+        errors.append(FieldError("birth_date", "is in the future"))
+    elif not plausible_birth_date(body.birth_date, on):
+        errors.append(
+            FieldError("birth_date", f"gives no plausible age ({MIN_AGE} to {MAX_AGE} years)")
+        )
+    try:
+        info = parse_nik(body.nik, today=on)
+    except NikError as exc:
+        errors.append(FieldError("nik", str(exc)))
+        return errors
+    if info.sex is not body.sex:
+        errors.append(
+            FieldError(
+                "sex",
+                f"disagrees with the NIK, whose birth day marks a {info.sex.value} worker "
+                "(a woman's day is +40)",
+            )
+        )
+    if not any(e.field == "birth_date" for e in errors) and info.birth_date != body.birth_date:
+        errors.append(FieldError("birth_date", "does not match the birth date in the NIK"))
+    return errors
+
+
+def not_future(field: str, value: date | None) -> list[FieldError]:
+    if value is not None and value > today() + _CLOCK_SLACK:
+        return [FieldError(field, "is in the future")]
+    return []
+
+
+async def _locked_in_jurisdiction(
+    conn: asyncpg.Connection, principal: Principal, worker_id: uuid.UUID
+) -> repository.Worker:
+    worker = await repository.get(conn, worker_id, lock=True)
+    if worker is None:
+        raise NotFound("no such worker")
+    require_area(principal, worker.village)
+    return worker
+
+
+async def register(
+    conn: asyncpg.Connection, principal: Principal, body: WorkerIn, *, secret: str
+) -> WorkerCreated:
+    """Jurisdiction and validation are checked by the caller (before the transaction)."""
+    worker_id = uuid.uuid4()
+    keyed = nik_hash(body.nik, secret)
+    inserted = await repository.insert(
+        conn,
+        worker_id=worker_id,
+        nik_hash=keyed,
+        nik=body.nik,
+        name=body.name,
+        sex=body.sex,
+        birth_date=body.birth_date,
+        village=body.village,
+        occupation=body.occupation,
+        procedural=body.procedural,
+    )
+    if not inserted:
+        existing = await repository.id_by_nik_hash(conn, keyed)
+        DUPLICATE_NIK.inc()
+        existing_id, existing_village = existing if existing else (None, None)
+        log.warning(
+            "duplicate NIK refused",
+            existing_worker_id=str(existing_id),
+            existing_village=existing_village,
+            village=body.village,
+        )
+        visible = existing_village is not None and principal.covers(existing_village)
+        raise Conflict(
+            "a worker with this NIK is already registered",
+            worker_id=str(existing_id) if visible else None,
+        )
+    await events.append(
+        conn,
+        event_type="worker-registered",
+        subject=worker_id,
+        sequence=1,
+        area=body.village,
+        data=WorkerRegistered(
+            sex=body.sex,
+            birth_year=body.birth_date.year,
+            procedural=body.procedural,
+            occupation=body.occupation,
+            registered_on=today(),
+        ),
+    )
+    await audit.record(conn, principal, "worker.register", worker_id=worker_id)
+    log.info("worker registered", worker_id=str(worker_id), village=body.village)
+    return WorkerCreated(id=worker_id, status=WorkerStatus.REGISTERED, version=1)
+
+
+def validate_registration(principal: Principal, body: WorkerIn) -> None:
+    """422 on a malformed registration, 403 outside the caller's jurisdiction (in that order
+    only for the village: an unknown village has no jurisdiction to compare)."""
+    on = today()
+    errors = registration_errors(body, on=on)
+    if any(e.field == "village" for e in errors):
+        raise InvalidFields(errors)
+    require_area(principal, body.village)
+    if errors:
+        raise InvalidFields(errors)
+
+
+async def verify(
+    conn: asyncpg.Connection, principal: Principal, worker_id: uuid.UUID, body: VerificationIn
+) -> WorkerState:
+    errors = not_future("verified_on", body.verified_on)
+    if errors:
+        raise InvalidFields(errors)
+    worker = await _locked_in_jurisdiction(conn, principal, worker_id)
+    try:
+        status = lifecycle.verify(worker.status)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+    verified_on = body.verified_on or today()
+    version = worker.version + 1
+    await repository.set_status(
+        conn, worker_id, status=status, version=version, verified_on=verified_on
+    )
+    await events.append(
+        conn,
+        event_type="worker-verified",
+        subject=worker_id,
+        sequence=version,
+        area=worker.village,
+        data=WorkerVerified(verified_on=verified_on),
+    )
+    await audit.record(conn, principal, "worker.verify", worker_id=worker_id)
+    return WorkerState(id=worker_id, status=status, version=version)
+
+
+def departure_errors(body: DepartureIn) -> list[FieldError]:
+    errors = not_future("departed_on", body.departed_on)
+    if body.destination_country == "ID":
+        errors.append(FieldError("destination_country", "a placement abroad cannot be in ID"))
+    if body.contract_end is not None and body.contract_end <= body.departed_on:
+        errors.append(FieldError("contract_end", "must be after departed_on"))
+    return errors
+
+
+async def depart(
+    conn: asyncpg.Connection, principal: Principal, worker_id: uuid.UUID, body: DepartureIn
+) -> DepartureCreated:
+    errors = departure_errors(body)
+    if errors:
+        raise InvalidFields(errors)
+    worker = await _locked_in_jurisdiction(conn, principal, worker_id)
+    if worker.procedural and body.channel is Channel.P3MI and body.agency_id is None:
+        raise InvalidFields(
+            [FieldError("agency_id", "a procedural p3mi placement names its licensed agency")]
+        )
+    agency = await agencies.reference(conn, body.agency_id)
+    try:
+        status = lifecycle.depart(worker.status, procedural=worker.procedural)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+    last = await repository.latest_departure(conn, worker_id)
+    if last is not None and last["returned_on"] and body.departed_on < last["returned_on"]:
+        raise InvalidFields([FieldError("departed_on", "is before the worker's last return")])
+    departure_id = uuid.uuid4()
+    version = worker.version + 1
+    await repository.insert_departure(
+        conn,
+        departure_id=departure_id,
+        worker_id=worker_id,
+        occupation=body.occupation,
+        destination_country=body.destination_country,
+        channel=body.channel.value,
+        agency_id=body.agency_id,
+        departed_on=body.departed_on,
+        contract_end=body.contract_end,
+    )
+    await repository.set_status(conn, worker_id, status=status, version=version)
+    await events.append(
+        conn,
+        event_type="worker-departed",
+        subject=worker_id,
+        sequence=version,
+        area=worker.village,
+        data=WorkerDeparted(
+            occupation=body.occupation,
+            destination_country=body.destination_country,
+            channel=body.channel,
+            agency_id=body.agency_id,
+            departed_on=body.departed_on,
+            contract_end=body.contract_end,
+        ),
+    )
+    await audit.record(conn, principal, "worker.depart", worker_id=worker_id)
+    return DepartureCreated(
+        id=worker_id,
+        status=status,
+        version=version,
+        departure_id=departure_id,
+        agency_status=agency.status.value if agency.status else None,
+        warnings=agency.warnings,
+    )
+
+
+async def return_home(
+    conn: asyncpg.Connection, principal: Principal, worker_id: uuid.UUID, body: ReturnIn
+) -> WorkerState:
+    errors = not_future("returned_on", body.returned_on)
+    if errors:
+        raise InvalidFields(errors)
+    worker = await _locked_in_jurisdiction(conn, principal, worker_id)
+    try:
+        status = lifecycle.return_home(worker.status)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+    open_departure = await repository.latest_departure(conn, worker_id)
+    if open_departure is not None:
+        if body.returned_on < open_departure["departed_on"]:
+            raise InvalidFields([FieldError("returned_on", "is before the departure")])
+        await repository.close_departure(conn, open_departure["id"], body.returned_on)
+    version = worker.version + 1
+    await repository.set_status(conn, worker_id, status=status, version=version)
+    await events.append(
+        conn,
+        event_type="worker-returned",
+        subject=worker_id,
+        sequence=version,
+        area=worker.village,
+        data=WorkerReturned(returned_on=body.returned_on),
+    )
+    await audit.record(conn, principal, "worker.return", worker_id=worker_id)
+    return WorkerState(id=worker_id, status=status, version=version)
+
+
+async def read(conn: asyncpg.Connection, principal: Principal, worker_id: uuid.UUID) -> WorkerOut:
+    """A personal record: the read is audited (in this transaction); 403 reads are not."""
+    worker = await repository.get(conn, worker_id)
+    if worker is None:
+        raise NotFound("no such worker")
+    require_area(principal, worker.village)
+    await audit.record(conn, principal, "worker.read", worker_id=worker_id)
+    index = areas()
+    return WorkerOut(
+        id=worker.id,
+        nik=worker.nik if sees_nik(principal) else None,
+        name=worker.name,
+        sex=worker.sex,
+        birth_date=worker.birth_date,
+        village=worker.village,
+        village_name=index.name(worker.village) if worker.village in index else None,
+        occupation=worker.occupation,
+        procedural=worker.procedural,
+        status=worker.status,
+        version=worker.version,
+        verified_on=worker.verified_on,
+        registered_at=worker.registered_at,
+        departures=[
+            DepartureView.model_validate(dict(r))
+            for r in await repository.departures(conn, worker_id)
+        ],
+        fees=await fees.of_worker(conn, worker_id),
+    )
