@@ -1,0 +1,276 @@
+"""Local infrastructure for a machine without Docker: PostgreSQL from either binary source, Tansu,
+and ``pantau dev`` from start to a clean stop with no process left behind."""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from pantau import catalog
+from pantau.local.postgres import LocalPostgres, embedded_binaries, system_binaries
+from pantau.local.procs import is_root, port_is_free
+from pantau.local.tansu import TansuBroker, fetch_broker_addresses
+from shared.auth import Role, read_token
+from shared.kafka import ensure_topics
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+
+async def _round_trip(cluster: LocalPostgres) -> str:
+    dsn = await cluster.create_database("roundtrip")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CREATE TABLE t (n int)")
+        await conn.execute("INSERT INTO t VALUES (41), (1)")
+        assert await conn.fetchval("SELECT sum(n) FROM t") == 42
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("source", ["system", "embedded"])
+async def test_local_postgres_starts_answers_and_is_removed(source: str) -> None:
+    binaries = system_binaries() if source == "system" else embedded_binaries()
+    assert binaries is not None, f"no {source} PostgreSQL binaries on this machine"
+    # As root, the embedded binaries are run as `nobody`: the least privileged fallback user.
+    run_as = "nobody" if source == "embedded" and is_root() else None
+    cluster = LocalPostgres(binaries=binaries, run_as=run_as).start()
+    base = cluster.base_dir
+    try:
+        assert cluster.running()
+        version = await _round_trip(cluster)
+        if source == "embedded":
+            assert version.startswith("18")
+    finally:
+        cluster.stop()
+    assert not base.exists()
+    assert port_is_free(cluster.port or 0)
+
+
+async def test_local_postgres_in_a_given_directory_is_kept() -> None:
+    # Under /tmp: the server's system user must be able to reach the directory.
+    target = Path(f"/tmp/pantau-test-keep-{os.getpid()}-{random.randrange(1 << 30)}")
+    cluster = LocalPostgres(data_dir=target).start()
+    try:
+        await _round_trip(cluster)
+    finally:
+        cluster.stop()
+    try:
+        assert (target / "data" / "PG_VERSION").exists()
+    finally:
+        import shutil
+
+        shutil.rmtree(target, ignore_errors=True)
+
+
+# -- Tansu --------------------------------------------------------------------------------------
+
+
+async def test_tansu_round_trip_and_stop() -> None:
+    broker = TansuBroker().start()
+    try:
+        await ensure_topics(broker.bootstrap, {"local.roundtrip": 2})
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+        await producer.start()
+        try:
+            sent = [
+                await producer.send_and_wait("local.roundtrip", f"m{i}".encode(), key=b"k")
+                for i in range(5)
+            ]
+        finally:
+            await producer.stop()
+        tp = TopicPartition("local.roundtrip", sent[0].partition)
+        consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            consumer.assign([tp])
+            await consumer.seek_to_beginning(tp)
+            values: list[bytes] = []
+            while len(values) < 5:
+                batch = await consumer.getmany(tp, timeout_ms=5_000)
+                assert batch, "no records came back"
+                values += [r.value for r in batch[tp] if r.value is not None]
+        finally:
+            await consumer.stop()
+        assert values == [f"m{i}".encode() for i in range(5)]
+    finally:
+        broker.stop()
+    assert not broker.running()
+    assert port_is_free(broker.port or 0)
+
+
+async def test_tansu_advertises_the_given_port() -> None:
+    broker = TansuBroker()
+    proxy_port = 0
+    with __import__("socket").socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        proxy_port = sock.getsockname()[1]
+    broker.start(advertised_port=proxy_port)
+    try:
+        assert broker.bootstrap == f"127.0.0.1:{proxy_port}"
+        assert fetch_broker_addresses("127.0.0.1", broker.port or 0) == [("127.0.0.1", proxy_port)]
+    finally:
+        broker.stop()
+
+
+# -- pantau dev ---------------------------------------------------------------------------------
+
+
+def _reader(stream, lines: queue.Queue[str]) -> None:
+    for line in iter(stream.readline, ""):
+        lines.put(line)
+    lines.put("")
+
+
+def _read_until(lines: queue.Queue[str], pattern: str, timeout: float, seen: list[str]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        if line == "":
+            raise AssertionError("pantau dev exited early:\n" + "".join(seen))
+        seen.append(line)
+        if re.search(pattern, line):
+            return
+    raise AssertionError(f"no {pattern!r} within {timeout}s:\n" + "".join(seen))
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.add(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _processes_mentioning(text: str) -> set[int]:
+    found = set()
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        if any(text in part for part in proc.info["cmdline"] or []):
+            found.add(proc.info["pid"])
+    return found
+
+
+def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint() -> None:
+    offset = random.randrange(20_000, 40_000)
+    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"):  # the local stack, not the env's
+        env.pop(name, None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pantau.cli",
+            "dev",
+            "--broker-port",
+            "0",
+            "--port-offset",
+            str(offset),
+            "--ready-timeout",
+            "150",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
+    seen: list[str] = []
+    try:
+        _read_until(lines, r"Ctrl-C stops everything", 240, seen)
+        output = "".join(seen)
+
+        # Tokens print as shell exports and verify.
+        tokens = dict(re.findall(r"^export (TOKEN_\w+)=(\S+)", output, re.MULTILINE))
+        assert read_token(tokens["TOKEN_VILLAGE"]).area == "53.71.01.1001"
+        assert read_token(tokens["TOKEN_MINISTRY"]).role is Role.MINISTRY
+        assert {"TOKEN_PROVINCE", "TOKEN_REGENCY", "TOKEN_MONITOR", "TOKEN_OPERATOR"} <= set(tokens)
+
+        # Every service with an app.py runs and is ready where the summary says.
+        urls = dict(re.findall(r"^  (\w+): (http://127\.0\.0\.1:\d+)", output, re.MULTILINE))
+        assert set(urls) == {s.name for s in catalog.runnable()}
+        for url in urls.values():
+            assert httpx.get(f"{url}/health/ready", timeout=10).status_code == 200
+
+        broker = re.search(r"^  broker: (\S+)", output, re.MULTILINE)
+        assert broker is not None
+        host, port = broker.group(1).split(":")
+        assert fetch_broker_addresses(host, int(port))
+        run_dir = re.search(r"^  logs: (\S+)/logs", output, re.MULTILINE)
+        assert run_dir is not None
+
+        children = {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
+        children |= _processes_mentioning(run_dir.group(1))  # the daemonised postmaster
+        assert children
+
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+        deadline = time.monotonic() + 10
+        while _alive(children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _alive(children) == set()
+        assert _processes_mentioning(run_dir.group(1)) == set()
+        assert not Path(run_dir.group(1)).exists()
+        for url in urls.values():
+            assert port_is_free(int(url.rsplit(":", 1)[1]))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    tail = "".join(seen[-5:]) + "".join(_drain(lines))
+    assert "Stopped." in tail
+
+
+def _drain(lines: queue.Queue[str]) -> list[str]:
+    out = []
+    while True:
+        try:
+            line = lines.get(timeout=2)
+        except queue.Empty:
+            return out
+        if line == "":
+            return out
+        out.append(line)
+
+
+async def test_pantau_dev_still_starts_infrastructure_without_services() -> None:
+    """With no runnable service selected (as before any app.py existed) infra still comes up."""
+    from pantau.local.stack import DevStack, StackOptions
+
+    stack = DevStack(options=StackOptions(broker_port=0, only=[]), say=lambda _: None)
+    try:
+        stack.start_infrastructure()
+        await stack.prepare()
+        stack.spawn_services()
+        assert stack.services == []
+        conn = await asyncpg.connect(stack.server_dsn.rsplit("/", 1)[0] + "/pantau_registry")
+        try:
+            assert await conn.fetchval("SELECT count(*) FROM schema_migrations") > 0
+        finally:
+            await conn.close()
+        assert fetch_broker_addresses(
+            *stack.bootstrap.split(":")[:1], int(stack.bootstrap.split(":")[1])
+        )
+    finally:
+        stack.stop()
+    assert not stack.run_dir or not stack.run_dir.exists()

@@ -1,0 +1,75 @@
+"""The ``pantau`` command line: tokens print alone and verify; bad input exits 2 with a reason."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from pantau import catalog
+from pantau.cli import app
+from shared.auth import Role, read_token
+
+runner = CliRunner()
+
+
+def test_token_prints_only_a_token_that_verifies() -> None:
+    result = runner.invoke(app, ["token", "--role", "village-officer", "--area", "53.71.01.1001"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    principal = read_token(lines[0])
+    assert principal.role is Role.VILLAGE_OFFICER
+    assert principal.area == "53.71.01.1001"
+
+
+def test_token_ttl_is_honoured() -> None:
+    import jwt
+
+    result = runner.invoke(app, ["token", "--role", "monitor", "--area", "ID", "--ttl", "120"])
+
+    assert result.exit_code == 0, result.output
+    claims = jwt.decode(result.stdout.strip(), options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 120
+
+
+def test_unknown_role_exits_2_and_explains_on_stderr() -> None:
+    result = runner.invoke(app, ["token", "--role", "boss", "--area", "ID"])
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "unknown role 'boss'" in result.stderr
+
+
+def test_role_at_the_wrong_level_exits_2() -> None:
+    result = runner.invoke(app, ["token", "--role", "ministry", "--area", "53"])
+
+    assert result.exit_code == 2
+    assert "national area" in result.stderr
+
+
+def test_malformed_area_exits_2() -> None:
+    result = runner.invoke(app, ["token", "--role", "monitor", "--area", "nowhere"])
+
+    assert result.exit_code == 2
+    assert "invalid area code" in result.stderr
+
+
+def test_unknown_service_exits_2() -> None:
+    result = runner.invoke(app, ["migrate", "payroll"])
+
+    assert result.exit_code == 2
+    assert "no service 'payroll'" in result.stderr
+
+
+def test_catalog_finds_the_four_services_on_their_documented_ports() -> None:
+    ports = {s.name: s.default_port for s in catalog.discover()}
+
+    assert ports == {"registry": 8001, "cases": 8002, "alerts": 8003, "reporting": 8004}
+
+
+def test_settings_class_reads_the_service_prefix(monkeypatch) -> None:
+    for service in catalog.discover():
+        monkeypatch.setenv(f"{service.name.upper()}_DATABASE_URL", f"postgresql://x/{service.name}")
+        settings = catalog.settings_class(service)()
+        assert settings.database_url == f"postgresql://x/{service.name}"
+        assert settings.http_port == service.default_port
