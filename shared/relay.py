@@ -82,6 +82,7 @@ class OutboxRelay:
         self.batch_size = batch_size or settings.relay_batch_size
         self.poll_seconds = poll_seconds or settings.relay_poll_seconds
         self.published = 0
+        self.publish_failures = 0
         self.active = False
         self._service = settings.service
         self._task: asyncio.Task[None] | None = None
@@ -90,8 +91,10 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
         self._topics_ensured = False
         self._failures = 0
-        # Test seam: awaited after the broker acknowledged a batch and before it is deleted.
+        # Test seams: awaited after the broker acknowledged a batch and before it is deleted;
+        # producer options (e.g. a shorter request timeout to see an outage sooner).
         self._after_publish: AfterPublishHook | None = None
+        self._producer_overrides: dict[str, object] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -168,6 +171,7 @@ class OutboxRelay:
             try:
                 await self._publish(rows)
             except PublishFailed as exc:
+                self.publish_failures += 1
                 OUTBOX_PUBLISH_FAILURES.labels(self._service).inc()
                 log.warning(
                     "outbox batch not acknowledged; will retry",
@@ -227,7 +231,7 @@ class OutboxRelay:
     async def _ensure_producer(self) -> AIOKafkaProducer | None:
         if self._producer is not None:
             return self._producer
-        producer = make_producer(self.settings)
+        producer = make_producer(self.settings, **self._producer_overrides)
         try:
             await producer.start()
             if not self._topics_ensured:
