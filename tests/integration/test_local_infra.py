@@ -242,7 +242,7 @@ def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint() -> None:
 
 
 def _drain(lines: queue.Queue[str]) -> list[str]:
-    out = []
+    out: list[str] = []
     while True:
         try:
             line = lines.get(timeout=2)
@@ -268,9 +268,8 @@ async def test_pantau_dev_still_starts_infrastructure_without_services() -> None
             assert await conn.fetchval("SELECT count(*) FROM schema_migrations") > 0
         finally:
             await conn.close()
-        assert fetch_broker_addresses(
-            *stack.bootstrap.split(":")[:1], int(stack.bootstrap.split(":")[1])
-        )
+        host, port = stack.bootstrap.split(":")
+        assert fetch_broker_addresses(host, int(port))
     finally:
         stack.stop()
     assert not stack.run_dir or not stack.run_dir.exists()
