@@ -1,0 +1,233 @@
+"""The idempotent consumer over a real broker and a real PostgreSQL.
+
+Unreadable records and events whose handling fails go to ``<topic>.dlq`` unchanged, with error
+headers, and consumption goes on; duplicates (same id twice, or replayed offsets) change nothing;
+a database connection error is retried, not dead-lettered.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import pytest
+
+from shared.consumer import ConsumedEvent, IdempotentConsumer, read_positions
+from shared.contract.envelope import Envelope, new_event
+from shared.contract.topics import dlq_topic
+from shared.kafka import make_producer
+from shared.settings import ServiceSettings
+from tests.support.messaging import fresh_topic, header, read_topic, wait_until
+
+APPLIED = "CREATE TABLE applied (n bigserial PRIMARY KEY, event_id uuid NOT NULL, subject text)"
+
+
+def _event(subject: str, sequence: int = 1, **changes: Any) -> Envelope:
+    event = new_event(
+        type="worker-verified",
+        source="registry",
+        subject=subject,
+        sequence=sequence,
+        area="53.71.01.1001",
+        data={"verified_on": "2024-05-01"},
+    )
+    return event.model_copy(update=changes) if changes else event
+
+
+def _raw(event: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    headers = [(k, v.encode()) for k, v in event.headers().items()]
+    return event.subject.encode(), event.to_json(), headers
+
+
+async def _produce(settings: ServiceSettings, topic: str, records: Sequence[tuple]) -> None:
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        for key, value, headers in records:
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def _applied(dsn: str) -> list[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return [
+            str(r["event_id"]) for r in await conn.fetch("SELECT event_id FROM applied ORDER BY n")
+        ]
+    finally:
+        await conn.close()
+
+
+async def _record(conn: asyncpg.Connection, events: Sequence[ConsumedEvent]) -> None:
+    await conn.executemany(
+        "INSERT INTO applied (event_id, subject) VALUES ($1, $2)",
+        [(e.envelope.id, e.envelope.subject) for e in events],
+    )
+
+
+@pytest.fixture
+async def db(make_database) -> str:
+    dsn = await make_database()
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(APPLIED)
+    finally:
+        await conn.close()
+    return dsn
+
+
+def _consumer(dsn, settings, topic, handler=_record, name=None, group_id=None):
+    return IdempotentConsumer(
+        name=name or f"test-{uuid.uuid4().hex[:8]}",
+        topics=[topic],
+        dsn=dsn,
+        handler=handler,
+        settings=settings,
+        group_id=group_id,
+        batch_size=50,
+    )
+
+
+async def test_unreadable_records_go_to_the_dlq_unchanged_and_consumption_goes_on(
+    db, kafka_bootstrap, service_settings
+) -> None:
+    settings = service_settings(ServiceSettings, database_url=db)
+    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=1)
+    good_before, good_after = _event("worker-1"), _event("worker-1", 2)
+    future_version = json.loads(_event("worker-1", 3).to_json())
+    future_version["version"] = 99
+    bad = [
+        (b"worker-1", b'{"id": "not json', [("event-id", b"x-1"), ("trace", b"\xff\xfe")]),
+        (b"worker-1", json.dumps(future_version).encode(), [("event-type", b"worker-verified")]),
+        (b"worker-1", b'{"id": "' + str(uuid.uuid4()).encode() + b'"}', []),  # no envelope
+    ]
+    await _produce(settings, topic, [_raw(good_before), *bad, _raw(good_after)])
+
+    consumer = _consumer(db, settings, topic)
+    await consumer.start()
+    try:
+        expected = [str(good_before.id), str(good_after.id)]
+        await wait_until(lambda: _equals(_applied(db), expected))
+        dead = await read_topic(kafka_bootstrap, dlq_topic(topic), until=lambda rs: len(rs) >= 3)
+    finally:
+        await consumer.stop()
+
+    assert [(r.key, r.value) for r in dead] == [(k, v) for k, v, _ in bad]
+    for record, (_, _, original_headers), source_offset in zip(dead, bad, [1, 2, 3], strict=True):
+        assert list(record.headers[: len(original_headers)]) == original_headers
+        assert header(record, "dlq-source-topic") == topic
+        assert header(record, "dlq-source-partition") == "0"
+        assert header(record, "dlq-source-offset") == str(source_offset)
+        assert header(record, "dlq-consumer") == consumer.name
+        assert header(record, "dlq-error").startswith("unreadable")
+    assert "99" in header(dead[1], "dlq-error")  # says which version it cannot read
+
+
+async def test_duplicates_and_replayed_offsets_change_nothing(
+    db, kafka_bootstrap, service_settings
+) -> None:
+    settings = service_settings(ServiceSettings, database_url=db)
+    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=2)
+    first, second = _event("worker-1"), _event("worker-2")
+    await _produce(settings, topic, [_raw(first), _raw(first), _raw(second), _raw(first)])
+    name = f"test-{uuid.uuid4().hex[:8]}"
+
+    consumer = _consumer(db, settings, topic, name=name)
+    await consumer.start()
+    try:
+        await wait_until(lambda: _count(_applied(db), 2))
+    finally:
+        await consumer.stop()
+
+    # A new group has no committed offsets: it replays the whole topic, as after an offset reset.
+    third = _event("worker-1", 2)
+    await _produce(settings, topic, [_raw(third)])
+    replay = _consumer(db, settings, topic, name=name, group_id=f"{name}-replay")
+    await replay.start()
+    try:
+        await wait_until(lambda: _count(_applied(db), 3))
+        await wait_until(lambda: _positions_at(db, name, topic, total=5))
+    finally:
+        await replay.stop()
+    applied = await _applied(db)
+    assert sorted(applied) == sorted([str(first.id), str(second.id), str(third.id)])
+    assert applied.index(str(first.id)) < applied.index(str(third.id))  # log order per subject
+
+
+async def test_a_failing_handler_dead_letters_only_the_event_it_fails_on(
+    db, kafka_bootstrap, service_settings
+) -> None:
+    settings = service_settings(ServiceSettings, database_url=db)
+    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=1)
+    events = [_event("worker-1"), _event("poison"), _event("worker-2"), _event("worker-1", 2)]
+
+    async def handler(conn: asyncpg.Connection, batch: Sequence[ConsumedEvent]) -> None:
+        await _record(conn, batch)  # rolled back with the rest when the batch fails
+        if any(e.envelope.subject == "poison" for e in batch):
+            raise ValueError("cannot apply this event")
+
+    await _produce(settings, topic, [_raw(e) for e in events])
+    consumer = _consumer(db, settings, topic, handler=handler)
+    await consumer.start()
+    try:
+        healthy = [str(e.id) for e in events if e.subject != "poison"]
+        await wait_until(lambda: _equals(_applied(db), healthy))
+        dead = await read_topic(kafka_bootstrap, dlq_topic(topic), until=lambda rs: len(rs) >= 1)
+        await wait_until(lambda: _positions_at(db, consumer.name, topic, total=4))
+    finally:
+        await consumer.stop()
+    assert len(dead) == 1
+    assert dead[0].value == events[1].to_json()
+    assert header(dead[0], "event-id") == str(events[1].id)
+    assert header(dead[0], "dlq-error") == "handler failed: ValueError: cannot apply this event"
+    assert header(dead[0], "dlq-source-offset") == "1"
+
+
+async def test_a_database_connection_error_is_retried_not_dead_lettered(
+    db, kafka_bootstrap, service_settings
+) -> None:
+    settings = service_settings(ServiceSettings, database_url=db)
+    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=1)
+    event = _event("worker-1")
+    attempts = 0
+
+    async def flaky(conn: asyncpg.Connection, batch: Sequence[ConsumedEvent]) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts <= 3:
+            raise asyncpg.exceptions.ConnectionDoesNotExistError("connection lost (simulated)")
+        await _record(conn, batch)
+
+    await _produce(settings, topic, [_raw(event)])
+    consumer = _consumer(db, settings, topic, handler=flaky)
+    await consumer.start()
+    try:
+        await wait_until(lambda: _equals(_applied(db), [str(event.id)]))
+    finally:
+        await consumer.stop()
+    assert attempts == 4
+    # Nothing was dead-lettered: a marker record is the first thing the DLQ topic holds.
+    await _produce(settings, dlq_topic(topic), [(b"marker", b"marker", [])])
+    dead = await read_topic(kafka_bootstrap, dlq_topic(topic), until=lambda rs: len(rs) >= 1)
+    assert [r.value for r in dead] == [b"marker"]
+
+
+async def _equals(found, expected) -> bool:
+    return await found == expected
+
+
+async def _count(found, n: int) -> bool:
+    return len(await found) >= n
+
+
+async def _positions_at(dsn: str, consumer: str, topic: str, *, total: int) -> bool:
+    conn = await asyncpg.connect(dsn)
+    try:
+        positions = await read_positions(conn, consumer)
+    finally:
+        await conn.close()
+    return sum(positions.get(topic, {}).values()) == total
