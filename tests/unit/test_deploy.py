@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import http.server
+import importlib
 import os
 import re
 import shlex
@@ -471,8 +472,8 @@ def test_every_pantau_command_in_compose_exists(services: dict[str, dict[str, An
 
     import typer
 
-    from pantau.cli import app
-
+    # imported by name: pantau/cli.py is written alongside this test and may be missing here
+    app = importlib.import_module("pantau.cli").app
     # typer vendors its own click: use the group's command table, not click's isinstance
     commands = getattr(typer.main.get_command(app), "commands", {})
     for name, args in used.items():
