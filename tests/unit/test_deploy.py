@@ -375,6 +375,24 @@ def test_the_init_script_gives_each_service_one_database_it_alone_owns(
     asyncio.run(check())
 
 
+@pytest.mark.integration
+@pytest.mark.parametrize("service", DATABASE_SERVICES)
+def test_migrations_run_as_the_service_role_not_the_superuser(
+    initialised_cluster: str, service: str
+) -> None:
+    """The migrate one-shots connect as the service's own role: no statement may need more."""
+    from shared.migrations import migrate
+
+    package = f"services.{service}"
+    has_own = (ROOT / "services" / service / "migrations").is_dir()
+    dsn = urlsplit(initialised_cluster)._replace(
+        netloc=f"{service}@{urlsplit(initialised_cluster).netloc.split('@', 1)[1]}",
+        path=f"/{service}",
+    )
+    applied = asyncio.run(migrate(dsn.geturl(), package if has_own else None))
+    assert applied and all(name.startswith(("shared/", f"{package}/")) for name in applied)
+
+
 def test_the_init_script_refuses_to_run_without_a_password(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DB_PASSWORD")}
     env["PATH"] = f"{tmp_path}{os.pathsep}{env.get('PATH', '')}"
