@@ -123,8 +123,8 @@ async def test_unreadable_records_go_to_the_dlq_unchanged_and_consumption_goes_o
         assert header(record, "dlq-source-partition") == "0"
         assert header(record, "dlq-source-offset") == str(source_offset)
         assert header(record, "dlq-consumer") == consumer.name
-        assert header(record, "dlq-error").startswith("unreadable")
-    assert "99" in header(dead[1], "dlq-error")  # says which version it cannot read
+        assert (header(record, "dlq-error") or "").startswith("unreadable")
+    assert "99" in (header(dead[1], "dlq-error") or "")  # says which version it cannot read
 
 
 async def test_duplicates_and_replayed_offsets_change_nothing(
