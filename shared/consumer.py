@@ -422,7 +422,7 @@ def _brief(exc: BaseException) -> str:
 def _header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
     for key, value in record.headers:
         if key == name:
-            return bytes(value).decode(errors="replace")
+            return (value or b"").decode(errors="replace")
     return None
 
 
@@ -430,23 +430,25 @@ async def _safe_parser(
     records: tuple[ConsumerRecord[Any, Any], ...],
     original: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[Any]],
 ) -> Any:
-    """FastStream's parser, tolerant of header values that are not UTF-8.
+    """FastStream's parser, tolerant of header values that are not UTF-8 (or are null).
 
     FastStream decodes every header as UTF-8 to build its message; one malformed record would
-    make the whole batch fail before our handler runs (and so never reach the DLQ).
+    make the whole batch fail before our handler runs, and so never reach the DLQ.
     """
     try:
         return await original(records)
-    except UnicodeDecodeError:
+    except Exception:
         readable = tuple(
-            dataclasses.replace(
-                r, headers=[(k, bytes(v).decode(errors="replace").encode()) for k, v in r.headers]
-            )
+            dataclasses.replace(r, headers=[(k, _printable(v)) for k, v in r.headers])
             for r in records
         )
         message = await original(readable)
         message.raw_message = records  # the DLQ must get the original bytes
         return message
+
+
+def _printable(value: bytes | None) -> bytes:
+    return (value or b"").decode(errors="replace").encode()
 
 
 def _raw_records(message: Any) -> Any:

@@ -105,3 +105,17 @@ def test_next_offsets_are_one_past_the_last_record_of_each_partition() -> None:
 )
 def test_only_connection_problems_are_transient(error: BaseException, transient: bool) -> None:
     assert _is_transient(error) is transient
+
+
+async def test_the_parser_survives_headers_faststream_cannot_decode() -> None:
+    from faststream.kafka.message import KafkaAckableMessage
+    from faststream.kafka.parser import AioKafkaBatchParser
+
+    from shared.consumer import _safe_parser
+
+    original = AioKafkaBatchParser(msg_class=KafkaAckableMessage, regex=None).parse_batch
+    bad = _record(b"{}")
+    bad.headers = [("binary", b"\xff\xfe"), ("null", None)]
+    records = (_record(b"{}", offset=0), bad)
+    message = await _safe_parser(records, original)
+    assert message.raw_message is records  # the DLQ still gets the original bytes
