@@ -223,6 +223,15 @@ def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint() -> None:
         children |= _processes_mentioning(run_dir.group(1))  # the daemonised postmaster
         assert children
 
+        # A service that dies is announced loudly; the rest keeps running.
+        pids = dict(re.findall(r"Started (\w+) \(pid (\d+)\)", output))
+        victim = sorted(pids)[0]
+        os.kill(int(pids[victim]), signal.SIGKILL)
+        _read_until(lines, rf"SERVICE {victim.upper()} DIED", 30, seen)
+        for name, url in urls.items():
+            if name != victim:
+                assert httpx.get(f"{url}/health/ready", timeout=10).status_code == 200
+
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
         deadline = time.monotonic() + 10
@@ -273,3 +282,27 @@ async def test_pantau_dev_still_starts_infrastructure_without_services() -> None
     finally:
         stack.stop()
     assert not stack.run_dir or not stack.run_dir.exists()
+
+
+def test_pantau_migrate_applies_shared_and_service_migrations_once(pg_server_dsn: str) -> None:
+    import asyncio
+    import uuid
+
+    from typer.testing import CliRunner
+
+    from pantau.cli import app
+    from pantau.local.postgres import create_database, replace_database
+
+    name = f"t_cli_{uuid.uuid4().hex[:12]}"
+    asyncio.run(create_database(pg_server_dsn, name))
+    env = {"REGISTRY_DATABASE_URL": replace_database(pg_server_dsn, name)}
+    runner = CliRunner()
+
+    first = runner.invoke(app, ["migrate", "registry"], env=env)
+    second = runner.invoke(app, ["migrate", "registry"], env=env)
+
+    assert first.exit_code == 0, first.output
+    assert "applied shared/001_outbox.sql" in first.stdout
+    assert re.search(r"applied services\.registry/\d{3}_\w+\.sql", first.stdout)
+    assert second.exit_code == 0, second.output
+    assert "no migrations applied" in second.stdout
