@@ -66,7 +66,10 @@ def start_kafka() -> Endpoint:
         idempotence = os.environ.get("KAFKA_IDEMPOTENCE", "true").lower() not in _FALSE
         return Endpoint(from_env, "env", idempotence)
     if docker_available():
-        from testcontainers.kafka import KafkaContainer
+        try:
+            from testcontainers.community.kafka import KafkaContainer
+        except ImportError:  # testcontainers < 4.14
+            from testcontainers.kafka import KafkaContainer
 
         container = KafkaContainer().with_kraft()
         container.start()
@@ -80,7 +83,10 @@ def start_postgres() -> Endpoint:
     if from_env:
         return Endpoint(from_env, "env")
     if docker_available():
-        from testcontainers.postgres import PostgresContainer
+        try:
+            from testcontainers.community.postgres import PostgresContainer
+        except ImportError:  # testcontainers < 4.14
+            from testcontainers.postgres import PostgresContainer
 
         container = PostgresContainer("postgres:16-alpine", driver=None)
         container.start()
