@@ -152,6 +152,15 @@ def test_the_image_carries_every_non_python_file_of_the_packages() -> None:
     assert {f"*{suffix}" for suffix in suffixes} <= patterns
 
 
+def test_the_build_context_holds_every_package_the_wheel_needs() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    tops = {p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]}
+    text = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text(encoding="utf-8")
+    rules = [line.strip() for line in text.splitlines() if line.strip()[:1] not in {"", "#"}]
+    assert rules[0] == "*", "allow-list: nothing enters the image unless named"
+    assert {"!pyproject.toml", *(f"!{top}/" for top in tops)} <= set(rules)
+
+
 def test_kafka_and_postgres_keep_their_data_in_named_volumes(
     compose: dict[str, Any], services: dict[str, dict[str, Any]]
 ) -> None:
