@@ -30,6 +30,7 @@ from typing import Any, cast
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
@@ -61,6 +62,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     ConnectionError,
     TimeoutError,
+    KafkaError,  # the broker is away (dead-letter sends)
 )
 
 _CLAIM = (
@@ -232,14 +234,26 @@ class IdempotentConsumer:
         if not batch:
             return
         with structlog.contextvars.bound_contextvars(consumer=self.name):
-            events: list[tuple[ConsumedEvent, ConsumerRecord[Any, Any]]] = []
-            for record in batch:
-                try:
-                    events.append((_parse(record), record))
-                except Exception as exc:
-                    await self._dead_letter(record, f"unreadable: {_reason(exc)}")
-            positions = _next_offsets(batch)
-            await self._retrying(functools.partial(self._apply, events, positions))
+            try:
+                await self._process(batch)
+            except _Stopping:
+                raise
+            except Exception:
+                # Neither the handler's fault (that is dead-lettered) nor transient (that is
+                # retried): e.g. a missing table. FastStream rewinds the batch; wait, not spin.
+                log.exception("batch failed; it will be redelivered", records=len(batch))
+                await self._backoff()
+                raise
+
+    async def _process(self, batch: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        events: list[tuple[ConsumedEvent, ConsumerRecord[Any, Any]]] = []
+        for record in batch:
+            try:
+                events.append((_parse(record), record))
+            except Exception as exc:
+                await self._dead_letter(record, f"unreadable: {_reason(exc)}")
+        positions = _next_offsets(batch)
+        await self._retrying(functools.partial(self._apply, events, positions))
 
     async def _apply(
         self,

@@ -8,6 +8,7 @@ import uuid
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
+from aiokafka.errors import KafkaTimeoutError
 
 from shared.consumer import _is_transient, _next_offsets, _parse, _reason
 from shared.contract.envelope import new_event
@@ -96,6 +97,7 @@ def test_next_offsets_are_one_past_the_last_record_of_each_partition() -> None:
         (asyncpg.exceptions.CannotConnectNowError("starting"), True),
         (asyncpg.exceptions.SerializationError("retry"), True),
         (ConnectionRefusedError(), True),
+        (KafkaTimeoutError(), True),
         (asyncpg.InterfaceError("connection is closed"), True),
         (asyncpg.exceptions.UniqueViolationError("dup"), False),
         (asyncpg.InterfaceError("another operation is in progress"), False),
