@@ -306,3 +306,28 @@ def test_pantau_migrate_applies_shared_and_service_migrations_once(pg_server_dsn
     assert re.search(r"applied services\.registry/\d{3}_\w+\.sql", first.stdout)
     assert second.exit_code == 0, second.output
     assert "no migrations applied" in second.stdout
+
+
+async def test_dev_stack_uses_broker_and_postgres_from_the_environment(
+    monkeypatch, kafka_bootstrap: str, kafka_idempotence: bool, pg_server_dsn: str
+) -> None:
+    from pantau.local.stack import DevStack, StackOptions
+
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
+    monkeypatch.setenv("KAFKA_IDEMPOTENCE", "true" if kafka_idempotence else "false")
+    monkeypatch.setenv("DATABASE_URL", pg_server_dsn)
+    stack = DevStack(options=StackOptions(only=[]), say=lambda _: None)
+    try:
+        stack.start_infrastructure()
+        await stack.prepare()
+        assert stack.broker is None and stack.postgres is None
+        assert stack.bootstrap == kafka_bootstrap
+        assert stack.kafka_idempotence is kafka_idempotence
+        conn = await asyncpg.connect(pg_server_dsn)
+        try:
+            names = {r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")}
+        finally:
+            await conn.close()
+        assert {f"pantau_{s.name}" for s in catalog.discover()} <= names
+    finally:
+        stack.stop()
