@@ -138,13 +138,23 @@ def test_dockerfile_runs_pantau_as_a_non_root_user() -> None:
     assert re.search(r'^ENTRYPOINT \["pantau"\]', text, flags=re.MULTILINE)
 
 
+def setuptools_config() -> dict[str, Any]:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    config: dict[str, Any] = pyproject["tool"]["setuptools"]
+    return config
+
+
+def package_tops() -> set[str]:
+    """The top-level folders whose packages the wheel (and so the image) contains."""
+    return {p.rstrip("*") for p in setuptools_config()["packages"]["find"]["include"]}
+
+
 def test_the_image_carries_every_non_python_file_of_the_packages() -> None:
     """Migrations and area data ship in the wheel only if package-data names their suffix."""
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = set(pyproject["tool"]["setuptools"]["package-data"]["*"])
+    patterns = set(setuptools_config()["package-data"]["*"])
     suffixes = {
         path.suffix
-        for top in ("pantau", "shared", "services")
+        for top in package_tops()
         for path in (ROOT / top).rglob("*.*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".py"}
     }
@@ -153,12 +163,10 @@ def test_the_image_carries_every_non_python_file_of_the_packages() -> None:
 
 
 def test_the_build_context_holds_every_package_the_wheel_needs() -> None:
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    tops = {p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]}
     text = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text(encoding="utf-8")
     rules = [line.strip() for line in text.splitlines() if line.strip()[:1] not in {"", "#"}]
     assert rules[0] == "*", "allow-list: nothing enters the image unless named"
-    assert {"!pyproject.toml", *(f"!{top}/" for top in tops)} <= set(rules)
+    assert {"!pyproject.toml", *(f"!{top}/" for top in package_tops())} <= set(rules)
 
 
 def test_kafka_and_postgres_keep_their_data_in_named_volumes(
