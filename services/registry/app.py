@@ -8,8 +8,12 @@ village, sequence = the worker's version) and ``registry.agency.v1``. A state ch
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import cast
 
 import asyncpg
 from fastapi import FastAPI
@@ -20,12 +24,15 @@ from services.registry.context import CorrelationIdMiddleware
 from services.registry.fees.views import router as fees_router
 from services.registry.settings import RegistrySettings
 from services.registry.workers.views import router as workers_router
+from shared import idempotency
 from shared.health import database_check, health_router, kafka_check
 from shared.logging import configure_logging, get_logger
 from shared.migrations import migrate
 from shared.relay import OutboxRelay
 
 log = get_logger(__name__)
+
+_PURGE_EVERY_SECONDS = 900.0
 
 DESCRIPTION = """Registers prospective migrant workers (village, regency), verifies them (regency),
 records departures, returns and the fees they were charged, and licenses placement agencies.
@@ -61,6 +68,21 @@ TAGS = [
 ]
 
 
+async def _purge_idempotency_keys(pool: asyncpg.Pool, retention: timedelta) -> None:
+    """Forget old Idempotency-Keys now and then (clients retry within minutes, not days)."""
+    while True:
+        try:
+            async with pool.acquire() as conn:
+                purged = await idempotency.purge(
+                    cast(asyncpg.Connection, conn), older_than=retention
+                )
+            if purged:
+                log.info("idempotency keys purged", count=purged)
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("idempotency key purge failed", error=type(exc).__name__)
+        await asyncio.sleep(_PURGE_EVERY_SECONDS)
+
+
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
 
@@ -80,9 +102,14 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         relay = OutboxRelay(settings.database_url, settings) if settings.relay_enabled else None
         if relay is not None:
             await relay.start()
+        retention = timedelta(hours=settings.idempotency_retention_hours)
+        purger = asyncio.create_task(_purge_idempotency_keys(pool, retention))
         try:
             yield
         finally:
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
             if relay is not None:
                 await relay.stop()
             await pool.close()

@@ -32,4 +32,6 @@ class RegistrySettings(ServiceSettings):
     migrate_on_start: bool = Field(default=True, description="apply missing migrations on start")
     db_pool_min_size: int = Field(default=1, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
-    page_size_max: int = Field(default=100, ge=1)
+    idempotency_retention_hours: float = Field(
+        default=72, gt=0, description="Idempotency-Keys older than this are forgotten"
+    )

@@ -23,6 +23,7 @@ from structlog.testing import capture_logs
 from pantau.simulate import make_nik
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
+from shared import idempotency
 from shared.auth import issue_token
 from shared.contract.envelope import Envelope
 from shared.contract.events import parse_data
@@ -848,6 +849,61 @@ async def test_a_malformed_key_is_422(client):
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
+async def test_old_keys_are_purged(client, db):
+    key = f"k-{uuid.uuid4()}"
+    await client.post(
+        "/v1/workers", json=registration(), headers={**VILLAGE_OFFICER, "Idempotency-Key": key}
+    )
+    await db.execute(
+        "UPDATE idempotency_keys SET created_at = now() - interval '4 days' WHERE key = $1", key
+    )
+    async with db.transaction():
+        purged = await idempotency.purge(db, older_than=timedelta(hours=72))
+    assert purged >= 1
+    assert await db.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = $1", key) == 0
+
+
+# Concurrency ----------------------------------------------------------------------------------
+async def test_concurrent_registrations_of_one_nik_register_one_worker(client, db):
+    body = registration()
+    before = await counts(db)
+    answers = await asyncio.gather(
+        *(client.post("/v1/workers", json=body, headers=VILLAGE_OFFICER) for _ in range(6))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409, 409]
+    after = await counts(db)
+    assert after["workers"] == before["workers"] + 1 and after["outbox"] == before["outbox"] + 1
+
+
+async def test_concurrent_writes_on_one_worker_get_consecutive_sequences(client, db):
+    worker_id = await register(client)
+    fee = {"component": "passport", "amount": 100, "currency": "IDR", "charged_on": "2024-01-01"}
+    answers = await asyncio.gather(
+        *(
+            client.post(f"/v1/workers/{worker_id}/fees", json=fee, headers=VILLAGE_OFFICER)
+            for _ in range(8)
+        )
+    )
+    assert sorted(a.json()["version"] for a in answers) == list(range(2, 10))
+    events = await events_of(db, worker_id)
+    assert [e.sequence for e in events] == list(range(1, 10)), "outbox order = sequence order"
+
+
+async def test_a_province_sees_its_regencies_and_a_regency_does_not_see_its_neighbour(client):
+    worker_id = await register(client, headers=PROVINCE_OFFICER, village=OTHER_REGENCY)
+    seen_by_province = await client.get(
+        "/v1/workers", params={"village": "53.01", "limit": 100}, headers=PROVINCE_OFFICER
+    )
+    assert worker_id in {w["id"] for w in seen_by_province.json()["items"]}
+    seen_by_regency = await client.get(
+        "/v1/workers", params={"limit": 100}, headers=REGENCY_OFFICER
+    )
+    assert all(w["village"].startswith("53.71.") for w in seen_by_regency.json()["items"])
+    assert worker_id not in {w["id"] for w in seen_by_regency.json()["items"]}
+    response = await client.get(f"/v1/workers/{worker_id}", headers=REGENCY_OFFICER)
+    assert response.status_code == 403
 
 
 # Plumbing -------------------------------------------------------------------------------------

@@ -89,7 +89,11 @@ async def list_agencies(
     "/{agency_id}",
     response_model=AgencyOut,
     summary="Read an agency",
-    responses={401: COMMON_RESPONSES[401], 404: _AGENCY_RESPONSES[404]},
+    responses={
+        401: COMMON_RESPONSES[401],
+        404: _AGENCY_RESPONSES[404],
+        422: COMMON_RESPONSES[422],
+    },
 )
 async def get_agency(agency_id: uuid.UUID, _: CurrentPrincipal, pool: Pool) -> AgencyOut:
     async with transaction(pool) as conn:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import asyncpg
 
+from shared.areas import NATION, area_level
 from shared.contract.codes import Occupation, Sex, WorkerStatus
 
 _COLUMNS = (
@@ -173,6 +174,20 @@ async def departures(conn: asyncpg.Connection, worker_id: uuid.UUID) -> list[asy
     )
 
 
+def jurisdiction_filter(within: str, first_param: int) -> tuple[str, list[str]]:
+    """SQL and parameters selecting workers whose village is ``within`` or under it.
+
+    Codes nest by prefix, so everything under X lies in the byte range [X + ".", X + "/")
+    (``/`` is the character after ``.``); the village column uses the C collation for this.
+    """
+    if within == NATION:
+        return "TRUE", []
+    if area_level(within) == "village":
+        return f"village = ${first_param}", [within]
+    low, high = f"${first_param}", f"${first_param + 1}"
+    return f"village >= {low} AND village < {high}", [within + ".", within + "/"]
+
+
 async def page(
     conn: asyncpg.Connection,
     *,
@@ -182,17 +197,15 @@ async def page(
     offset: int,
 ) -> list[asyncpg.Record]:
     """Workers whose village is ``within`` (an area code, or ``ID``) or under it."""
-    prefix = "" if within == "ID" else within
+    where, params = jurisdiction_filter(within, 4)
     return list(
         await conn.fetch(
             "SELECT id, name, sex, village, occupation, procedural, status, version, registered_at"
-            " FROM workers"
-            " WHERE ($1 = '' OR village = $1 OR village LIKE $1 || '.%')"
-            " AND ($2::text IS NULL OR status = $2)"
-            " ORDER BY registered_at, id LIMIT $3 OFFSET $4",
-            prefix,
+            f" FROM workers WHERE ($1::text IS NULL OR status = $1) AND {where}"
+            " ORDER BY registered_at, id LIMIT $2 OFFSET $3",
             status.value if status else None,
             limit,
             offset,
+            *params,
         )
     )
