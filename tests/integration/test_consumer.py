@@ -7,18 +7,28 @@ a database connection error is retried, not dead-lettered.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
+import tempfile
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 
+from pantau.local.postgres import LocalPostgres
+from pantau.local.procs import free_port
 from shared.consumer import ConsumedEvent, IdempotentConsumer, read_positions
 from shared.contract.envelope import Envelope, new_event
 from shared.contract.topics import dlq_topic
 from shared.kafka import make_producer
+from shared.migrations import migrate
+from shared.outbox import append
+from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from tests.support.messaging import fresh_topic, header, read_topic, wait_until
 
@@ -214,6 +224,70 @@ async def test_a_database_connection_error_is_retried_not_dead_lettered(
     await _produce(settings, dlq_topic(topic), [(b"marker", b"marker", [])])
     dead = await read_topic(kafka_bootstrap, dlq_topic(topic), until=lambda rs: len(rs) >= 1)
     assert [r.value for r in dead] == [b"marker"]
+
+
+async def test_relay_and_consumer_ride_out_a_database_restart(
+    kafka_bootstrap, service_settings
+) -> None:
+    base = Path(tempfile.mkdtemp(prefix="pantau-msg-pg-", dir="/tmp"))
+    port = free_port()
+    server = await asyncio.to_thread(LocalPostgres(data_dir=base, port=port).start)
+    relay = consumer = None
+    try:
+        dsn = await server.create_database("restarted")
+        await migrate(dsn)
+        conn = await asyncpg.connect(dsn)
+        await conn.execute(APPLIED)
+        await conn.close()
+        settings = service_settings(ServiceSettings, database_url=dsn)
+        topic = await fresh_topic(kafka_bootstrap, "dbrestart", partitions=1)
+        relay = OutboxRelay(dsn, settings, poll_seconds=0.05)
+        consumer = _consumer(dsn, settings, topic)
+        await relay.start()
+        await consumer.start()
+
+        async def write(event: Envelope) -> None:
+            conn = await asyncpg.connect(dsn)
+            try:
+                async with conn.transaction():
+                    await append(conn, event, topic=topic)
+            finally:
+                await conn.close()
+
+        before, during, after = _event("worker-1"), _event("worker-1", 2), _event("worker-1", 3)
+        await write(before)
+        await wait_until(lambda: _equals(_applied(dsn), [str(before.id)]))
+
+        await asyncio.to_thread(server.stop)
+        retries = _retries(consumer.name)
+        await _produce(settings, topic, [_raw(during)])  # another service goes on publishing
+        await wait_until(lambda: _true(_retries(consumer.name) > retries))  # it waits, no DLQ
+        server = await asyncio.to_thread(LocalPostgres(data_dir=base, port=port).start)
+
+        await write(after)  # the relay reconnected and took the lock again
+        expected = [str(before.id), str(during.id), str(after.id)]
+        await wait_until(lambda: _equals(_applied(dsn), expected))
+    finally:
+        if consumer is not None:
+            await consumer.stop()
+        if relay is not None:
+            await relay.stop()
+        await asyncio.to_thread(server.stop)
+        shutil.rmtree(base, ignore_errors=True)
+    await _produce(settings, dlq_topic(topic), [(b"marker", b"marker", [])])
+    dead = await read_topic(kafka_bootstrap, dlq_topic(topic), until=lambda rs: len(rs) >= 1)
+    assert [r.value for r in dead] == [b"marker"]
+
+
+def _retries(consumer: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "pantau_consumer_transient_errors_total", {"consumer": consumer}
+    )
+    return value or 0.0
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def _equals(found, expected) -> bool:
