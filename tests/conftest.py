@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -45,9 +46,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A SIGTERM'd run should still tear its fixtures down (a daemonised PostgreSQL would linger).
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
-def _kafka_endpoint() -> Iterator[Endpoint]:
-    endpoint = start_kafka()
+def _kafka_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    endpoint = start_kafka(tmp_path_factory.mktemp("broker"))
     try:
         yield endpoint
     finally:

@@ -54,13 +54,7 @@ class Endpoint:
                 stop()
 
 
-def logs_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / f"pantau-test-logs-{os.getpid()}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def start_kafka() -> Endpoint:
+def start_kafka(logs_dir: Path | None = None) -> Endpoint:
     from_env = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if from_env:
         idempotence = os.environ.get("KAFKA_IDEMPOTENCE", "true").lower() not in _FALSE
@@ -74,7 +68,8 @@ def start_kafka() -> Endpoint:
         container = KafkaContainer().with_kraft()
         container.start()
         return Endpoint(container.get_bootstrap_server(), "docker", True, container.stop)
-    broker = TansuBroker(log_path=logs_dir() / "tansu.log").start()
+    log_path = (logs_dir or Path(tempfile.mkdtemp(prefix="pantau-test-"))) / "tansu.log"
+    broker = TansuBroker(log_path=log_path).start()
     return Endpoint(broker.bootstrap, "local", False, broker.stop)
 
 
