@@ -171,7 +171,10 @@ class IdempotentConsumer:
         await self._disconnect()
         pool, self._pool = self._pool, None
         if pool is not None:
-            await pool.close()
+            try:
+                await asyncio.wait_for(pool.close(), 10)
+            except TimeoutError:
+                pool.terminate()
 
     async def _connect_until_stopped(self) -> None:
         while not self._stopping.is_set():
