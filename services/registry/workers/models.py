@@ -124,6 +124,24 @@ class WorkerState(BaseModel):
 
 
 class DepartureCreated(WorkerState):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b6f2a1e-8d7c-4a55-b2f4-1c9e7d3a6b10",
+                    "departure_id": "5c2d7e1f-3a4b-4c5d-8e9f-0a1b2c3d4e5f",
+                    "status": "departed",
+                    "version": 3,
+                    "agency_status": "suspended",
+                    "warnings": [
+                        "the agency's licence is suspended: recorded as reported; a placement or "
+                        "fee by a sanctioned agency is a matter for the province and the ministry"
+                    ],
+                }
+            ]
+        }
+    )
+
     departure_id: uuid.UUID
     agency_status: str | None = Field(
         default=None, description="licensed, suspended or revoked when an agency is named"
@@ -143,6 +161,35 @@ class DepartureView(BaseModel):
 
 class WorkerOut(BaseModel):
     """A worker's record (a personal record: every read is audited)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_REGISTRATION_EXAMPLE,
+                    "id": "0b6f2a1e-8d7c-4a55-b2f4-1c9e7d3a6b10",
+                    "village_name": "Namosain",
+                    "status": "departed",
+                    "version": 3,
+                    "verified_on": "2025-02-01",
+                    "registered_at": "2025-01-20T03:15:00Z",
+                    "departures": [
+                        {
+                            "id": "5c2d7e1f-3a4b-4c5d-8e9f-0a1b2c3d4e5f",
+                            "occupation": "housekeeper",
+                            "destination_country": "MY",
+                            "channel": "p3mi",
+                            "agency_id": "3f0e7f57-6c84-4a63-9f0f-2a4e8f5b8f6e",
+                            "departed_on": "2025-03-01",
+                            "contract_end": "2027-03-01",
+                            "returned_on": None,
+                        }
+                    ],
+                    "fees": [],
+                }
+            ]
+        }
+    )
 
     id: uuid.UUID
     nik: str | None = Field(description="shown to officers only; null for other roles")
