@@ -1,0 +1,111 @@
+"""Comparing two reporting nodes: same watermark? which area first differs?
+
+Both nodes answer ``GET /v1/watermark`` and ``GET /v1/areas/{code}/checksums``. The walk starts
+at ``area`` (default: the narrower of the two scopes, so a national node and a province node are
+compared on that province), and descends into the first child, in code order, whose checksum
+differs, until an area differs while all its children agree (or it has none): that area is named.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from shared.areas import is_within
+
+
+@dataclass
+class Comparison:
+    area: str
+    agree: bool
+    first_difference: str | None
+    same_watermark: bool
+    watermark_a: dict[str, Any] = field(repr=False)
+    watermark_b: dict[str, Any] = field(repr=False)
+    path: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        mark = "same watermark" if self.same_watermark else "DIFFERENT watermarks"
+        if self.agree:
+            return f"nodes agree on {self.area} ({mark})"
+        return (
+            f"nodes differ: first area that differs is {self.first_difference} "
+            f"(path {' > '.join(self.path)}; {mark})"
+        )
+
+
+def _start_area(a: dict[str, Any], b: dict[str, Any]) -> str:
+    sa, sb = a.get("scope", "ID"), b.get("scope", "ID")
+    return sb if is_within(sb, sa) else sa
+
+
+Fetch = Callable[[str], Awaitable[dict[str, Any]]]
+
+
+def compare_nodes(
+    url_a: str, url_b: str, area: str | None, token: str, *, timeout: float = 30.0
+) -> Comparison:
+    """Compare the figures of two nodes and name the first (deepest) area where they differ."""
+
+    async def run() -> Comparison:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with (
+            httpx.AsyncClient(base_url=url_a, headers=headers, timeout=timeout) as a,
+            httpx.AsyncClient(base_url=url_b, headers=headers, timeout=timeout) as b,
+        ):
+            return await compare_with(_fetcher(a), _fetcher(b), area)
+
+    return asyncio.run(run())
+
+
+def _fetcher(client: httpx.AsyncClient) -> Fetch:
+    async def fetch(url: str) -> dict[str, Any]:
+        response = await client.get(url)
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    return fetch
+
+
+async def compare_with(get_a: Fetch, get_b: Fetch, area: str | None) -> Comparison:
+    """The comparison walk over two fetchers of the nodes' JSON resources."""
+    wa = await get_a("/v1/watermark")
+    wb = await get_b("/v1/watermark")
+    start = area or _start_area(wa, wb)
+    path = [start]
+    current = start
+    ca = await get_a(f"/v1/areas/{current}/checksums")
+    cb = await get_b(f"/v1/areas/{current}/checksums")
+    agree = ca["checksum"] == cb["checksum"]
+    first: str | None = None
+    while not agree:
+        kids_a = {c["area"]: c["checksum"] for c in ca["children"]}
+        kids_b = {c["area"]: c["checksum"] for c in cb["children"]}
+        differing = sorted(
+            c for c in kids_a.keys() | kids_b.keys() if kids_a.get(c) != kids_b.get(c)
+        )
+        if not differing:
+            first = current
+            break
+        child = differing[0]
+        path.append(child)
+        if child not in kids_a or child not in kids_b:
+            first = child
+            break
+        current = child
+        ca = await get_a(f"/v1/areas/{current}/checksums")
+        cb = await get_b(f"/v1/areas/{current}/checksums")
+    return Comparison(
+        area=start,
+        agree=agree,
+        first_difference=first,
+        same_watermark=wa.get("positions") == wb.get("positions"),
+        watermark_a=wa,
+        watermark_b=wb,
+        path=path,
+    )

@@ -1,0 +1,79 @@
+"""`pantau compare`: a national and a province node agree on the province; a tampered figure is
+found and named."""
+
+from __future__ import annotations
+
+import asyncpg
+import httpx
+import pytest
+
+from services.reporting.app import create_app
+from services.reporting.compare import Fetch, compare_with
+from services.reporting.projections.handler import ProjectionHandler
+from services.reporting.settings import ReportingSettings
+from shared.areas import ancestors
+from shared.auth import issue_token
+from tests.integration.test_reporting_projection import consume
+from tests.unit.reporting.events import random_stream
+
+pytestmark = pytest.mark.integration
+
+
+def fetcher(client: httpx.AsyncClient) -> Fetch:
+    async def fetch(url: str) -> dict:
+        response = await client.get(url)
+        response.raise_for_status()
+        return response.json()
+
+    return fetch
+
+
+async def test_compare_names_the_first_area_that_differs(make_database) -> None:
+    dsns = [await make_database("services.reporting") for _ in range(2)]
+    pools = [await asyncpg.create_pool(d, min_size=1, max_size=3) for d in dsns]
+    scopes = ["ID", "53"]
+    events = random_stream(1_200, seed=41)
+    headers = {"Authorization": f"Bearer {issue_token('ministry', 'ID')}"}
+    try:
+        for i in range(0, len(events), 300):
+            for pool, scope in zip(pools, scopes, strict=True):
+                await consume(pool, ProjectionHandler(scope), events[i : i + 300])
+        clients = []
+        for dsn, pool, scope in zip(dsns, pools, scopes, strict=True):
+            app = create_app(ReportingSettings(database_url=dsn, scope=scope))
+            app.state.pool = pool  # served without the lifespan: no consumer, fixed figures
+            clients.append(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://n", headers=headers
+                )
+            )
+        a, b = (fetcher(c) for c in clients)
+        same = await compare_with(a, b, None)
+        assert same.area == "53" and same.agree, same.describe()
+
+        village = await pools[1].fetchval(
+            "SELECT area FROM projection.cube WHERE metric = 'workers' AND area LIKE '53.%.%.%'"
+            " ORDER BY area LIMIT 1"
+        )
+        # As if the province node had missed one registration there: the village and every
+        # ancestor are one worker short.
+        async with pools[1].acquire() as conn:
+            dims = await conn.fetchval(
+                "SELECT min(dims) FROM projection.cube WHERE area = $1 AND metric = 'workers'",
+                village,
+            )
+            await conn.execute(
+                "UPDATE projection.cube SET n = n - 1 WHERE area = ANY($1::text[])"
+                " AND metric = 'workers' AND dims = $2",
+                ancestors(village),
+                dims,
+            )
+        differs = await compare_with(a, b, None)
+        assert not differs.agree
+        assert differs.first_difference == village, differs.describe()
+        assert differs.path == ["53", village[:5], village[:8], village]
+        for c in clients:
+            await c.aclose()
+    finally:
+        for pool in pools:
+            await pool.close()
