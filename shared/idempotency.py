@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -138,7 +139,7 @@ async def begin(
         raise RuntimeError("idempotency.begin must run inside the write's transaction")
     validate_key(key)
     await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{principal}\x1f{key}"
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lock_name(principal, key)
     )
     row = await conn.fetchrow(
         "SELECT request_hash, status_code, response FROM idempotency_keys"
@@ -152,6 +153,102 @@ async def begin(
         raise IdempotencyKeyReused()
     stored = StoredResponse(row["status_code"], json.loads(row["response"]))
     return IdempotentWrite(conn, principal, key, fingerprint, stored)
+
+
+def lock_name(principal: str, key: str) -> str:
+    """The text whose hash names the advisory lock of (principal, key)."""
+    return f"{principal}\x1f{key}"
+
+
+async def lookup(
+    conn: asyncpg.Connection, *, principal: str, key: str, fingerprint: str
+) -> StoredResponse | None:
+    """The stored answer to this exact request, if any, read without the lock.
+
+    A fast path for writes that are queued (group commit) rather than run at once: a key seen
+    here is answered before queuing. A miss proves nothing (a concurrent write may be under
+    way), so the write's transaction must still check under the lock (:func:`lock_many`,
+    :func:`stored_many`). Raises :class:`IdempotencyKeyReused` like :func:`begin`.
+    """
+    validate_key(key)
+    row = await conn.fetchrow(
+        "SELECT request_hash, status_code, response FROM idempotency_keys"
+        " WHERE principal = $1 AND key = $2",
+        principal,
+        key,
+    )
+    if row is None:
+        return None
+    if row["request_hash"] != fingerprint:
+        raise IdempotencyKeyReused()
+    return StoredResponse(row["status_code"], json.loads(row["response"]))
+
+
+async def lock_many(conn: asyncpg.Connection, scoped: Sequence[tuple[str, str]]) -> None:
+    """Take the advisory locks of several (principal, key) pairs, as :func:`begin` takes one.
+
+    They are taken in the order of their hashes, so two transactions locking overlapping sets
+    cannot deadlock on each other.
+    """
+    if not conn.is_in_transaction():
+        raise RuntimeError("idempotency.lock_many must run inside the write's transaction")
+    if not scoped:
+        return
+    await conn.execute(
+        "SELECT count(pg_advisory_xact_lock(h)) FROM"
+        " (SELECT DISTINCT hashtextextended(n, 0) AS h FROM unnest($1::text[]) AS n ORDER BY h)"
+        " AS locks",
+        [lock_name(principal, key) for principal, key in scoped],
+    )
+
+
+async def stored_many(
+    conn: asyncpg.Connection, scoped: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, StoredResponse]]:
+    """(request fingerprint, stored answer) of each (principal, key) already answered."""
+    if not scoped:
+        return {}
+    rows = await conn.fetch(
+        "SELECT k.principal, k.key, k.request_hash, k.status_code, k.response"
+        " FROM idempotency_keys AS k"
+        " JOIN unnest($1::text[], $2::text[]) AS s (principal, key)"
+        " ON k.principal = s.principal AND k.key = s.key",
+        [principal for principal, _ in scoped],
+        [key for _, key in scoped],
+    )
+    return {
+        (r["principal"], r["key"]): (
+            r["request_hash"],
+            StoredResponse(r["status_code"], json.loads(r["response"])),
+        )
+        for r in rows
+    }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to store under a key (see :func:`record_many`)."""
+
+    principal: str
+    key: str
+    fingerprint: str
+    status_code: int
+    body: Any
+
+
+async def record_many(conn: asyncpg.Connection, answers: Sequence[Answer]) -> None:
+    """Store several answers in the caller's transaction (each key locked by :func:`lock_many`)."""
+    if not answers:
+        return
+    await conn.execute(
+        "INSERT INTO idempotency_keys (principal, key, request_hash, status_code, response)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])",
+        [a.principal for a in answers],
+        [a.key for a in answers],
+        [a.fingerprint for a in answers],
+        [a.status_code for a in answers],
+        [json.dumps(a.body, default=str) for a in answers],
+    )
 
 
 async def purge(conn: asyncpg.Connection, *, older_than: timedelta) -> int:

@@ -12,11 +12,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Annotated
 
-from fastapi import HTTPException, status
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.auth import CurrentPrincipal, Principal, Role
+from shared.auth import Principal, Role, TokenError, read_token
+from shared.settings import AuthSettings
 
 OFFICERS = (Role.VILLAGE_OFFICER, Role.REGENCY_OFFICER, Role.PROVINCE_OFFICER, Role.MINISTRY)
 VERIFIERS = (Role.REGENCY_OFFICER, Role.PROVINCE_OFFICER, Role.MINISTRY)
@@ -31,11 +35,35 @@ def sees_nik(principal: Principal) -> bool:
     return principal.role in OFFICERS
 
 
-def roles(*allowed: Role) -> Callable[[Principal], Principal]:
+_bearer = HTTPBearer(auto_error=False)
+# The token settings come from the environment; reading it on every request costs more than
+# checking the token's signature.
+_auth_settings = cache(AuthSettings)
+
+
+async def current_principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, or 401 (as ``shared.auth.current_principal``, but ``async``: no thread hop)."""
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token (Authorization: Bearer <token>; see `pantau token`)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        return read_token(credentials.credentials, settings=_auth_settings())
+    except TokenError as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
+        ) from exc
+
+
+def roles(*allowed: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A FastAPI dependency: the caller, or 403 before anything else is looked at."""
     names = ", ".join(r.value for r in allowed)
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

@@ -3,7 +3,8 @@
 It owns the personal records (NIK, name, birth date) and publishes what happens to them as
 events without personal data: ``registry.worker.v1`` (key = worker id, area = the worker's
 village, sequence = the worker's version) and ``registry.agency.v1``. A state change, its event
-(transactional outbox), its audit row and its Idempotency-Key are committed together.
+(transactional outbox), its audit row and its Idempotency-Key are committed together;
+registrations are committed in groups (``workers/batcher.py``), each request keeping its answer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from services.registry.agencies.views import router as agencies_router
 from services.registry.context import CorrelationIdMiddleware
 from services.registry.fees.views import router as fees_router
 from services.registry.settings import RegistrySettings
+from services.registry.workers.batcher import RegistrationBatcher
 from services.registry.workers.views import router as workers_router
 from shared import idempotency
 from shared.health import database_check, health_router, kafka_check
@@ -99,6 +101,13 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             max_size=settings.db_pool_max_size,
         )
         app.state.pool = pool
+        registrations = RegistrationBatcher(
+            pool,
+            max_batch=settings.registration_batch_size,
+            max_wait=settings.registration_batch_wait_ms / 1000,
+        )
+        await registrations.start()
+        app.state.registrations = registrations
         relay = OutboxRelay(settings.database_url, settings) if settings.relay_enabled else None
         if relay is not None:
             await relay.start()
@@ -110,6 +119,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
+            await registrations.stop()
             if relay is not None:
                 await relay.stop()
             await pool.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -54,4 +55,32 @@ async def record_reads(
             (principal.sub, principal.role.value, principal.area, action, w, None, correlation_id)
             for w in worker_ids
         ],
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One audited change of a worker, made by a request other than the one running."""
+
+    principal: Principal
+    action: str
+    worker_id: uuid.UUID
+    correlation_id: str | None
+
+
+async def record_changes(conn: asyncpg.Connection, changes: Sequence[Change]) -> None:
+    """Audit several requests' changes in one statement (group commit: each keeps its caller
+    and correlation id)."""
+    if not changes:
+        return
+    await conn.execute(
+        "INSERT INTO audit_log (actor, role, actor_area, action, worker_id, correlation_id)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[],"
+        " $6::text[])",
+        [c.principal.sub for c in changes],
+        [c.principal.role.value for c in changes],
+        [c.principal.area for c in changes],
+        [c.action for c in changes],
+        [c.worker_id for c in changes],
+        [c.correlation_id for c in changes],
     )

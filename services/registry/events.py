@@ -8,6 +8,8 @@ Worker events go to ``registry.worker.v1`` keyed by the worker id, with the work
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 
 import asyncpg
 
@@ -19,6 +21,26 @@ from shared.contract.envelope import Envelope, new_event
 from shared.contract.events import EventData
 
 
+def build(
+    *,
+    event_type: str,
+    subject: uuid.UUID,
+    sequence: int,
+    area: str | None,
+    data: EventData,
+    correlation_id: str | None,
+) -> Envelope:
+    return new_event(
+        type=event_type,
+        source="registry",
+        subject=str(subject),
+        sequence=sequence,
+        area=area or NATION,
+        data=data,
+        correlation_id=correlation_id,
+    )
+
+
 async def append(
     conn: asyncpg.Connection,
     *,
@@ -28,15 +50,22 @@ async def append(
     area: str | None,
     data: EventData,
 ) -> Envelope:
-    envelope = new_event(
-        type=event_type,
-        source="registry",
-        subject=str(subject),
+    envelope = build(
+        event_type=event_type,
+        subject=subject,
         sequence=sequence,
-        area=area or NATION,
+        area=area,
         data=data,
         correlation_id=current_correlation_id(),
     )
-    await outbox.append(conn, envelope)
-    EVENTS_RECORDED.labels(event_type).inc()
+    await append_built(conn, [envelope])
     return envelope
+
+
+async def append_built(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> None:
+    """Append envelopes made by :func:`build` (several requests' events in one statement batch)."""
+    if not envelopes:
+        return
+    await outbox.append(conn, *envelopes)
+    for event_type, count in Counter(e.type for e in envelopes).items():
+        EVENTS_RECORDED.labels(event_type).inc(count)

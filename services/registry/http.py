@@ -16,7 +16,7 @@ from shared import idempotency
 from shared.auth import Principal
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
+async def get_pool(request: Request) -> asyncpg.Pool:
     pool: asyncpg.Pool = request.app.state.pool
     return pool
 

@@ -32,6 +32,12 @@ class RegistrySettings(ServiceSettings):
     migrate_on_start: bool = Field(default=True, description="apply missing migrations on start")
     db_pool_min_size: int = Field(default=1, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
+    registration_batch_size: int = Field(
+        default=256, ge=1, description="most registrations written in one transaction"
+    )
+    registration_batch_wait_ms: float = Field(
+        default=2.0, ge=0, description="how long a batch waits for more registrations"
+    )
     idempotency_retention_hours: float = Field(
         default=72, gt=0, description="Idempotency-Keys older than this are forgotten"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -50,42 +51,62 @@ class Worker:
         )
 
 
-async def insert(
-    conn: asyncpg.Connection,
-    *,
-    worker_id: uuid.UUID,
-    nik_hash: bytes,
-    nik: str,
-    name: str,
-    sex: Sex,
-    birth_date: date,
-    village: str,
-    occupation: Occupation | None,
-    procedural: bool,
-) -> bool:
-    """Insert a registered worker (version 1); False when the NIK is already registered."""
-    inserted = await conn.fetchval(
+@dataclass(frozen=True)
+class NewWorker:
+    """A registration to insert (see :func:`insert_many`)."""
+
+    id: uuid.UUID
+    nik_hash: bytes
+    nik: str
+    name: str
+    sex: Sex
+    birth_date: date
+    village: str
+    occupation: Occupation | None
+    procedural: bool
+
+
+async def insert_many(conn: asyncpg.Connection, workers: Sequence[NewWorker]) -> set[uuid.UUID]:
+    """Insert registered workers (version 1) in one statement; the ids actually inserted.
+
+    A worker whose NIK is already registered — before, or earlier in ``workers`` — is skipped.
+    Rows go in NIK-hash order (ties: list order), so concurrent batches take the unique
+    index's locks in one order and the first of two equal NIKs in the list wins.
+    """
+    if not workers:
+        return set()
+    rows = await conn.fetch(
         "INSERT INTO workers (id, nik_hash, nik, name, sex, birth_date, village, occupation,"
         " procedural, status, version)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'registered', 1)"
+        " SELECT id, nik_hash, nik, name, sex, birth_date, village, occupation, procedural,"
+        " 'registered', 1"
+        " FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::date[],"
+        " $7::text[], $8::text[], $9::bool[]) WITH ORDINALITY"
+        " AS w (id, nik_hash, nik, name, sex, birth_date, village, occupation, procedural, n)"
+        " ORDER BY nik_hash, n"
         " ON CONFLICT (nik_hash) DO NOTHING RETURNING id",
-        worker_id,
-        nik_hash,
-        nik,
-        name,
-        sex.value,
-        birth_date,
-        village,
-        occupation.value if occupation else None,
-        procedural,
+        [w.id for w in workers],
+        [w.nik_hash for w in workers],
+        [w.nik for w in workers],
+        [w.name for w in workers],
+        [w.sex.value for w in workers],
+        [w.birth_date for w in workers],
+        [w.village for w in workers],
+        [w.occupation.value if w.occupation else None for w in workers],
+        [w.procedural for w in workers],
     )
-    return inserted is not None
+    return {r["id"] for r in rows}
 
 
-async def id_by_nik_hash(conn: asyncpg.Connection, nik_hash: bytes) -> tuple[uuid.UUID, str] | None:
-    """The (id, village) of the worker registered under this NIK, if any."""
-    row = await conn.fetchrow("SELECT id, village FROM workers WHERE nik_hash = $1", nik_hash)
-    return (row["id"], row["village"]) if row else None
+async def ids_by_nik_hashes(
+    conn: asyncpg.Connection, nik_hashes: Sequence[bytes]
+) -> dict[bytes, tuple[uuid.UUID, str]]:
+    """(id, village) of the workers registered under these NIK hashes."""
+    rows = await conn.fetch(
+        "SELECT nik_hash, id, village FROM workers WHERE nik_hash = ANY($1::bytea[])",
+        list(nik_hashes),
+    )
+    return {bytes(r["nik_hash"]): (r["id"], r["village"]) for r in rows}
 
 
 async def get(

@@ -1,5 +1,8 @@
 """Worker use cases: each runs in the caller's transaction and appends its event to the outbox.
 
+Registrations are written in groups (:func:`register_many`, queued by ``workers/batcher.py``):
+one transaction for many requests, each keeping its own answer.
+
 The worker row is locked (``FOR UPDATE``) for every change, so its version — the ``sequence`` of
 its events on ``registry.worker.v1`` — grows 1, 2, 3 … with no gap and no duplicate, and the
 outbox receives a worker's events in that order.
@@ -10,13 +13,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
 from services.registry import audit, events
-from services.registry.access import sees_nik
+from services.registry.access import principal_key, sees_nik
 from services.registry.agencies import service as agencies
+from services.registry.context import current_correlation_id
 from services.registry.errors import Conflict, FieldError, InvalidFields, NotFound
 from services.registry.fees import repository as fees
 from services.registry.metrics import DUPLICATE_NIK
@@ -40,10 +46,12 @@ from services.registry.workers.nik import (
     parse_nik,
     plausible_birth_date,
 )
+from shared import idempotency
 from shared.areas import areas
 from shared.auth import Principal, require_area
 from shared.contract.codes import Channel, WorkerStatus
 from shared.contract.events import WorkerDeparted, WorkerRegistered, WorkerReturned, WorkerVerified
+from shared.idempotency import IdempotencyKeyReused, StoredResponse
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -106,56 +114,191 @@ async def _locked_in_jurisdiction(
     return worker
 
 
-async def register(
-    conn: asyncpg.Connection, principal: Principal, body: WorkerIn, *, secret: str
-) -> WorkerCreated:
-    """Jurisdiction and validation are checked by the caller (before the transaction)."""
-    worker_id = uuid.uuid4()
-    keyed = nik_hash(body.nik, secret)
-    inserted = await repository.insert(
-        conn,
-        worker_id=worker_id,
-        nik_hash=keyed,
-        nik=body.nik,
-        name=body.name,
-        sex=body.sex,
-        birth_date=body.birth_date,
-        village=body.village,
-        occupation=body.occupation,
-        procedural=body.procedural,
-    )
-    if not inserted:
-        existing = await repository.id_by_nik_hash(conn, keyed)
-        DUPLICATE_NIK.inc()
-        existing_id, existing_village = existing if existing else (None, None)
-        log.warning(
-            "duplicate NIK refused",
-            existing_worker_id=str(existing_id),
-            existing_village=existing_village,
-            village=body.village,
-        )
-        visible = existing_village is not None and principal.covers(existing_village)
-        raise Conflict(
-            "a worker with this NIK is already registered",
-            worker_id=str(existing_id) if visible else None,
-        )
-    await events.append(
-        conn,
-        event_type="worker-registered",
-        subject=worker_id,
-        sequence=1,
-        area=body.village,
-        data=WorkerRegistered(
+@dataclass(frozen=True)
+class Registration:
+    """A validated registration waiting for its transaction (queued by ``workers/batcher.py``).
+
+    Everything that belongs to the request — the caller, the new worker's id, the NIK's keyed
+    hash, the date, the correlation id, the Idempotency-Key — is fixed when it is made, so the
+    transaction that writes it may serve many requests at once.
+    """
+
+    principal: Principal
+    worker: repository.NewWorker
+    registered_on: date
+    correlation_id: str | None
+    key: str | None = None
+    fingerprint: str = ""
+
+    @property
+    def scoped_key(self) -> tuple[str, str] | None:
+        """(principal, key) as ``shared.idempotency`` scopes keys; None without a key."""
+        return None if self.key is None else (principal_key(self.principal), self.key)
+
+
+def registration(
+    principal: Principal,
+    body: WorkerIn,
+    *,
+    secret: str,
+    key: str | None = None,
+    fingerprint: str = "",
+) -> Registration:
+    """Jurisdiction and validation are checked by the caller (:func:`validate_registration`)."""
+    return Registration(
+        principal=principal,
+        worker=repository.NewWorker(
+            id=uuid.uuid4(),
+            nik_hash=nik_hash(body.nik, secret),
+            nik=body.nik,
+            name=body.name,
             sex=body.sex,
-            birth_year=body.birth_date.year,
-            procedural=body.procedural,
+            birth_date=body.birth_date,
+            village=body.village,
             occupation=body.occupation,
-            registered_on=today(),
+            procedural=body.procedural,
         ),
+        registered_on=today(),
+        correlation_id=current_correlation_id(),
+        key=key,
+        fingerprint=fingerprint,
     )
-    await audit.record(conn, principal, "worker.register", worker_id=worker_id)
-    log.info("worker registered", worker_id=str(worker_id), village=body.village)
+
+
+@dataclass(frozen=True)
+class Registered:
+    worker_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The NIK was already registered (by an earlier request, or earlier in the same batch)."""
+
+    existing_id: uuid.UUID | None
+    existing_village: str | None
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The Idempotency-Key already answered this very request: that answer, nothing written."""
+
+    answer: StoredResponse
+
+
+# None: not decided in this transaction — a second request under a key that an earlier request
+# of the same batch holds; it goes into the next batch, where it sees the first one's answer.
+Settled = Registered | Duplicate | Replayed
+Outcome = Settled | IdempotencyKeyReused | None
+
+
+def created(worker_id: uuid.UUID) -> WorkerCreated:
     return WorkerCreated(id=worker_id, status=WorkerStatus.REGISTERED, version=1)
+
+
+async def register_many(conn: asyncpg.Connection, batch: Sequence[Registration]) -> list[Outcome]:
+    """Write registrations in the caller's transaction with set-based statements.
+
+    Per registration the same happens as if each ran alone, in list order: its
+    Idempotency-Key is locked and looked up (replay, or 422 for another request under it); the
+    worker is inserted unless its NIK is taken (then :class:`Duplicate`, nothing else written);
+    its ``worker-registered`` event (sequence 1, area = village, its correlation id), its audit
+    row and its key's answer are written.
+    """
+    outcomes: list[Outcome] = [None] * len(batch)
+    holders: dict[tuple[str, str], int] = {}
+    todo: list[int] = []
+    for i, item in enumerate(batch):
+        scoped = item.scoped_key
+        if scoped is not None:
+            if scoped in holders:
+                continue  # decided in the next transaction, after this one's answer is stored
+            holders[scoped] = i
+        todo.append(i)
+    if holders:
+        await idempotency.lock_many(conn, list(holders))
+        for scoped, (fingerprint, answer) in (
+            await idempotency.stored_many(conn, list(holders))
+        ).items():
+            i = holders[scoped]
+            same = fingerprint == batch[i].fingerprint
+            outcomes[i] = Replayed(answer) if same else IdempotencyKeyReused()
+        todo = [i for i in todo if outcomes[i] is None]
+    inserted = await repository.insert_many(conn, [batch[i].worker for i in todo])
+    refused = [batch[i].worker.nik_hash for i in todo if batch[i].worker.id not in inserted]
+    existing = await repository.ids_by_nik_hashes(conn, refused) if refused else {}
+    done: list[Registration] = []
+    for i in todo:
+        item = batch[i]
+        if item.worker.id in inserted:
+            outcomes[i] = Registered(item.worker.id)
+            done.append(item)
+        else:
+            found = existing.get(item.worker.nik_hash)
+            outcomes[i] = Duplicate(*found) if found else Duplicate(None, None)
+    await events.append_built(
+        conn,
+        [
+            events.build(
+                event_type="worker-registered",
+                subject=item.worker.id,
+                sequence=1,
+                area=item.worker.village,
+                data=WorkerRegistered(
+                    sex=item.worker.sex,
+                    birth_year=item.worker.birth_date.year,
+                    procedural=item.worker.procedural,
+                    occupation=item.worker.occupation,
+                    registered_on=item.registered_on,
+                ),
+                correlation_id=item.correlation_id,
+            )
+            for item in done
+        ],
+    )
+    await audit.record_changes(
+        conn,
+        [
+            audit.Change(item.principal, "worker.register", item.worker.id, item.correlation_id)
+            for item in done
+        ],
+    )
+    await idempotency.record_many(
+        conn,
+        [
+            idempotency.Answer(
+                principal=scoped[0],
+                key=scoped[1],
+                fingerprint=item.fingerprint,
+                status_code=201,
+                body=created(item.worker.id).model_dump(mode="json"),
+            )
+            for item in done
+            if (scoped := item.scoped_key) is not None
+        ],
+    )
+    return outcomes
+
+
+def answer(principal: Principal, body: WorkerIn, outcome: Registered | Duplicate) -> WorkerCreated:
+    """The request's own answer once its batch has committed: 201, or 409 for a taken NIK
+    (logged with the existing worker's id, never the NIK; that id is shown only inside the
+    caller's jurisdiction)."""
+    if isinstance(outcome, Registered):
+        log.info("worker registered", worker_id=str(outcome.worker_id), village=body.village)
+        return created(outcome.worker_id)
+    DUPLICATE_NIK.inc()
+    log.warning(
+        "duplicate NIK refused",
+        existing_worker_id=str(outcome.existing_id),
+        existing_village=outcome.existing_village,
+        village=body.village,
+    )
+    village = outcome.existing_village
+    visible = village is not None and principal.covers(village)
+    raise Conflict(
+        "a worker with this NIK is already registered",
+        worker_id=str(outcome.existing_id) if visible else None,
+    )
 
 
 def validate_registration(principal: Principal, body: WorkerIn) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
+import asyncpg
 from fastapi import APIRouter, Body, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
@@ -13,6 +14,7 @@ from services.registry.errors import COMMON_RESPONSES, WORKER_RESPONSES, ErrorOu
 from services.registry.http import Pool, idempotent_write, transaction
 from services.registry.settings import RegistrySettings
 from services.registry.workers import repository, service
+from services.registry.workers.batcher import RegistrationBatcher
 from services.registry.workers.models import (
     DepartureCreated,
     DepartureIn,
@@ -25,6 +27,7 @@ from services.registry.workers.models import (
     WorkerState,
     WorkerSummary,
 )
+from shared import idempotency
 from shared.auth import Principal, require_area
 from shared.contract.codes import WorkerStatus
 from shared.idempotency import IdempotencyKey
@@ -74,15 +77,37 @@ async def register_worker(
     `registry.worker.v1`, without any personal data.
     """
     service.validate_registration(principal, body)
-    secret = _settings(request).nik_hmac_secret
-    return await idempotent_write(
-        pool,
-        request,
-        principal,
-        key,
-        body,
-        status.HTTP_201_CREATED,
-        lambda conn: service.register(conn, principal, body, secret=secret),
+    settings = _settings(request)
+    fingerprint = ""
+    if key is not None:
+        payload = body.model_dump(mode="json")
+        fingerprint = idempotency.request_fingerprint(request.method, request.url.path, payload)
+        async with pool.acquire() as conn:
+            stored = await idempotency.lookup(
+                cast(asyncpg.Connection, conn),
+                principal=access.principal_key(principal),
+                key=key,
+                fingerprint=fingerprint,
+            )
+        if stored is not None:
+            return _replay(stored)
+    batcher: RegistrationBatcher = request.app.state.registrations
+    outcome = await batcher.submit(
+        service.registration(
+            principal, body, secret=settings.nik_hmac_secret, key=key, fingerprint=fingerprint
+        )
+    )
+    if isinstance(outcome, service.Replayed):
+        return _replay(outcome.answer)
+    created = service.answer(principal, body, outcome)
+    return JSONResponse(created.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
+
+
+def _replay(stored: idempotency.StoredResponse) -> JSONResponse:
+    return JSONResponse(
+        stored.body,
+        status_code=stored.status_code,
+        headers={idempotency.REPLAY_HEADER: "true"},
     )
 
 
