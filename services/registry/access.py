@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import time
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Annotated
@@ -39,12 +42,37 @@ _bearer = HTTPBearer(auto_error=False)
 # The token settings come from the environment; reading it on every request costs more than
 # checking the token's signature.
 _auth_settings = cache(AuthSettings)
+# Tokens already verified, until they expire: a caller sends the same token for hours, and the
+# signature check costs more than everything else a registration asks of this process.
+_verified: dict[str, tuple[Principal, float]] = {}
+_VERIFIED_MAX = 10_000
 
 
-async def current_principal(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller, or 401 (as ``shared.auth.current_principal``, but ``async``: no thread hop)."""
+def _expiry(token: str) -> float:
+    """The ``exp`` claim of a token whose signature was checked (so its payload is sound)."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return float(claims["exp"])
+
+
+def principal_of(token: str) -> Principal:
+    """``shared.auth.read_token``, remembering each verified token until it expires.
+
+    Only the exact token string that passed the check is remembered; an expired one is checked
+    again (and refused as expired), a bad one is never remembered.
+    """
+    known = _verified.get(token)
+    if known is not None and time.time() < known[1]:
+        return known[0]
+    principal = read_token(token, settings=_auth_settings())
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[token] = (principal, _expiry(token))
+    return principal
+
+
+def _caller(credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """The caller, or 401 (as ``shared.auth.current_principal``)."""
     if credentials is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -52,18 +80,23 @@ async def current_principal(
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return read_token(credentials.credentials, settings=_auth_settings())
+        return principal_of(credentials.credentials)
     except TokenError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
         ) from exc
 
 
-def roles(*allowed: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A FastAPI dependency: the caller, or 403 before anything else is looked at."""
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def roles(*allowed: Role) -> Callable[[HTTPAuthorizationCredentials | None], Awaitable[Principal]]:
+    """A FastAPI dependency: the caller (401 without a valid token), or 403 before anything
+    else is looked at. ``async`` and one level deep: it runs on every request."""
     names = ", ".join(r.value for r in allowed)
 
-    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(credentials: Credentials) -> Principal:
+        principal = _caller(credentials)
         if principal.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

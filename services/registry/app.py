@@ -130,6 +130,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        # No OpenTelemetry here (metrics are Prometheus at /metrics); FastAPI's own telemetry
+        # would otherwise look for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.add_middleware(CorrelationIdMiddleware)

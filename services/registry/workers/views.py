@@ -67,7 +67,6 @@ async def register_worker(
     body: WorkerIn,
     request: Request,
     principal: Officer,
-    pool: Pool,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a prospective worker (or, with `procedural: false`, one reported abroad).
@@ -82,6 +81,7 @@ async def register_worker(
     if key is not None:
         payload = body.model_dump(mode="json")
         fingerprint = idempotency.request_fingerprint(request.method, request.url.path, payload)
+        pool: asyncpg.Pool = request.app.state.pool
         async with pool.acquire() as conn:
             stored = await idempotency.lookup(
                 cast(asyncpg.Connection, conn),
