@@ -36,7 +36,7 @@ from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
 
 from shared.contract.envelope import Envelope
-from shared.contract.events import EventData, parse_data
+from shared.contract.events import EventData, UnknownEventType, parse_data
 from shared.contract.topics import all_topics, dlq_topic
 from shared.kafka import ensure_topics, make_broker, make_producer
 from shared.logging import bind_event, get_logger
@@ -57,8 +57,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.SerializationError,
-    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.TransactionRollbackError,  # class 40: serialization, deadlock
+    asyncpg.exceptions.InsufficientResourcesError,  # class 53: disk full, out of memory
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: query cancelled, shutdown
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # 25006: a standby during failover
+    asyncpg.exceptions.LockNotAvailableError,  # 55P03
     OSError,
     ConnectionError,
     TimeoutError,
@@ -91,6 +94,21 @@ class ConsumedEvent:
 
 BatchHandler = Callable[[asyncpg.Connection, Sequence[ConsumedEvent]], Awaitable[None]]
 Positions = dict[tuple[str, int], int]
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler for an event it can never apply: the event goes to the DLQ."""
+
+
+# What a handler may raise about the event itself (its data, not the system): dead-lettered.
+# Anything else — a missing table, a lost privilege, a read-only standby, a bug in the code —
+# rewinds the batch and retries it, because dead-lettering would lose every event that passes.
+POISON_ERRORS: tuple[type[BaseException], ...] = (
+    PoisonEvent,
+    ValueError,  # includes pydantic's ValidationError and the contract's UnknownEventVersion
+    asyncpg.DataError,  # SQLSTATE class 22: the event's values do not fit
+    asyncpg.IntegrityConstraintViolationError,  # class 23: it contradicts stored facts
+)
 
 
 class HandlerFailed(Exception):
@@ -253,6 +271,8 @@ class IdempotentConsumer:
         for record in batch:
             try:
                 events.append((_parse(record), record))
+            except UnknownEventType:
+                CONSUMED_EVENTS.labels(self.name, "ignored").inc()  # positions still advance
             except Exception as exc:
                 await self._dead_letter(record, f"unreadable: {_reason(exc)}")
         positions = _next_offsets(batch)
@@ -298,7 +318,7 @@ class IdempotentConsumer:
                     await self.handler(conn, fresh)
                 except TRANSIENT_ERRORS:
                     raise
-                except Exception as exc:
+                except POISON_ERRORS as exc:
                     if conn.is_closed():
                         raise
                     raise HandlerFailed(str(exc)) from exc

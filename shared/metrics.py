@@ -30,7 +30,8 @@ OUTBOX_PUBLISH_FAILURES = Counter(
 )
 CONSUMED_EVENTS = Counter(
     "pantau_consumer_events_total",
-    "Records seen by an idempotent consumer, by outcome (applied, duplicate, dead_lettered)",
+    "Records seen by an idempotent consumer, by outcome (applied, duplicate, dead_lettered,"
+    " ignored: an event type this contract does not define)",
     ["consumer", "outcome"],
 )
 CONSUMER_RETRIES = Counter(

@@ -218,12 +218,22 @@ TOPIC_OF_TYPE: dict[str, Topic] = {
 
 
 class UnknownEventVersion(ValueError):
-    """A (type, version) this consumer cannot read: the record belongs in the dead-letter topic."""
+    """A known type in a version this consumer cannot read: it belongs in the dead-letter topic."""
+
+
+class UnknownEventType(LookupError):
+    """A type this contract does not define (yet): consumers skip it, as the contract's lists
+    of types are minimums."""
+
+
+KNOWN_TYPES: frozenset[str] = frozenset(event_type for event_type, _ in EVENT_MODELS)
 
 
 def parse_data(envelope: Envelope) -> EventData:
     """Validate ``envelope.data`` against its contract model; raise if it cannot be read."""
     model = EVENT_MODELS.get((envelope.type, envelope.version))
     if model is None:
+        if envelope.type not in KNOWN_TYPES:
+            raise UnknownEventType(f"no contract for event type {envelope.type}")
         raise UnknownEventVersion(f"cannot read {envelope.type} version {envelope.version}")
     return model.model_validate(envelope.data)

@@ -226,6 +226,47 @@ async def test_a_database_connection_error_is_retried_not_dead_lettered(
     assert [r.value for r in dead] == [b"marker"]
 
 
+async def test_a_missing_table_stalls_the_consumer_instead_of_dead_lettering(
+    db, kafka_bootstrap, service_settings
+) -> None:
+    """A fault of the system, not of the event (here: a table not migrated yet), loses nothing:
+    the batch is retried until the table exists, and the DLQ stays empty."""
+    settings = service_settings(ServiceSettings, database_url=db)
+    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=1)
+    events = [_event("worker-1"), _event("worker-2"), _event("worker-1", 2)]
+    attempts = 0
+
+    async def handler(conn: asyncpg.Connection, batch: Sequence[ConsumedEvent]) -> None:
+        nonlocal attempts
+        attempts += 1
+        await conn.executemany(
+            "INSERT INTO late_table (event_id) VALUES ($1)", [(e.envelope.id,) for e in batch]
+        )
+        await _record(conn, batch)
+
+    await _produce(settings, topic, [_raw(e) for e in events])
+    consumer = _consumer(db, settings, topic, handler=handler)
+    await consumer.start()
+    try:
+        await wait_until(lambda: _at_least(lambda: attempts, 2))
+        assert await _applied(db) == []
+        conn = await asyncpg.connect(db)
+        try:
+            await conn.execute("CREATE TABLE late_table (event_id uuid PRIMARY KEY)")
+        finally:
+            await conn.close()
+        await wait_until(lambda: _equals(_applied(db), [str(e.id) for e in events]))
+    finally:
+        await consumer.stop()
+    await _produce(settings, dlq_topic(topic), [(b"marker", b"marker", [])])
+    dead = await read_topic(kafka_bootstrap, dlq_topic(topic), until=lambda rs: len(rs) >= 1)
+    assert [r.value for r in dead] == [b"marker"]
+
+
+async def _at_least(value: Any, minimum: int) -> bool:
+    return bool(value() >= minimum)
+
+
 async def test_relay_and_consumer_ride_out_a_database_restart(
     kafka_bootstrap, service_settings
 ) -> None:

@@ -12,7 +12,7 @@ from aiokafka.errors import KafkaTimeoutError
 
 from shared.consumer import _is_transient, _next_offsets, _parse, _reason
 from shared.contract.envelope import new_event
-from shared.contract.events import UnknownEventVersion, WorkerVerified
+from shared.contract.events import UnknownEventType, UnknownEventVersion, WorkerVerified
 
 
 def _record(
@@ -67,6 +67,7 @@ def test_unknown_fields_are_ignored() -> None:
         (b"{not json", ValueError),
         (None, ValueError),
         (json.dumps(_verified(version=7)).encode(), UnknownEventVersion),
+        (json.dumps(_verified(type="worker-teleported")).encode(), UnknownEventType),
         (json.dumps(_verified(data={"verified_on": "yesterday"})).encode(), ValueError),
     ],
 )
