@@ -221,7 +221,7 @@ class UnknownEventVersion(ValueError):
     """A known type in a version this consumer cannot read: it belongs in the dead-letter topic."""
 
 
-class UnknownEventType(LookupError):
+class UnknownEventType(ValueError):
     """A type this contract does not define (yet): consumers skip it, as the contract's lists
     of types are minimums."""
 
