@@ -62,6 +62,7 @@ class RegistrationBatcher:
         """Write what is queued, wait for the batches under way, then stop."""
         self._closing = True
         self._arrived.set()
+        self._full.set()  # no more lingering
         if self._runner is not None:
             await self._runner
             self._runner = None
