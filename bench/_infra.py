@@ -15,6 +15,11 @@ from dataclasses import dataclass
 
 from pantau.local.postgres import LocalPostgres, create_database, replace_database
 from pantau.local.tansu import TansuBroker
+from shared.settings import DEV_MODE_VARIABLE
+
+# Benchmarks run services (`pantau serve`) on throw-away infrastructure with the development
+# secrets, which `pantau serve` refuses outside development mode.
+os.environ.setdefault(DEV_MODE_VARIABLE, "1")
 
 
 @dataclass

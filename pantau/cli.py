@@ -57,6 +57,30 @@ def token(
         _fail(str(exc), 2)
 
 
+def _refuse_development_secrets(settings: object) -> None:
+    """Outside `pantau dev`, a service must not run on the repository's public secrets."""
+    import os
+
+    from shared.settings import (
+        DEV_MODE_VARIABLE,
+        AuthSettings,
+        BaseSettings,
+        development_secrets_in_use,
+    )
+
+    if os.environ.get(DEV_MODE_VARIABLE, "").lower() in {"1", "true", "yes"}:
+        return
+    checked = [AuthSettings()] + ([settings] if isinstance(settings, BaseSettings) else [])
+    public = development_secrets_in_use(*checked)
+    if public:
+        _fail(
+            f"{', '.join(public)} still hold the public development defaults: anyone could "
+            f"forge tokens. Set them to secrets of your own (e.g. `openssl rand -hex 32`), or "
+            f"set {DEV_MODE_VARIABLE}=1 on a development machine.",
+            2,
+        )
+
+
 @app.command()
 def serve(
     service: Annotated[str, typer.Argument(help="registry, cases, alerts or reporting")],
@@ -70,6 +94,7 @@ def serve(
     if not found.has_app:
         _fail(f"service {service!r} has no app.py yet", 2)
     settings = catalog.settings_class(found)()
+    _refuse_development_secrets(settings)
     uvicorn.run(
         found.app_factory,
         factory=True,

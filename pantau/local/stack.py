@@ -31,6 +31,7 @@ from pantau.local.tansu import TansuBroker
 from shared.contract.topics import all_topics
 from shared.kafka import ensure_topics
 from shared.migrations import migrate
+from shared.settings import DEV_MODE_VARIABLE
 
 HOST = "127.0.0.1"
 _FALSE = {"0", "false", "no", "off"}
@@ -231,6 +232,7 @@ class DevStack:
         """The environment every service process gets: its ``<NAME>_*`` settings and peers' URLs."""
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
+        env[DEV_MODE_VARIABLE] = "1"  # development secrets are fine here, and only here
         for running in self.services:
             prefix = running.service.env_prefix
             env[f"{prefix}DATABASE_URL"] = running.database_url

@@ -73,3 +73,16 @@ def test_settings_class_reads_the_service_prefix(monkeypatch) -> None:
         settings = catalog.settings_class(service)()
         assert settings.database_url == f"postgresql://x/{service.name}"
         assert settings.http_port == service.default_port
+
+
+def test_serve_refuses_the_public_development_secrets(monkeypatch) -> None:
+    monkeypatch.delenv("PANTAU_DEV", raising=False)
+    monkeypatch.delenv("PANTAU_TOKEN_SECRET", raising=False)
+    monkeypatch.delenv("REGISTRY_NIK_HMAC_SECRET", raising=False)
+
+    result = runner.invoke(app, ["serve", "registry"])
+
+    assert result.exit_code == 2
+    assert "PANTAU_TOKEN_SECRET" in result.stderr
+    assert "REGISTRY_NIK_HMAC_SECRET" in result.stderr
+    assert "PANTAU_DEV=1" in result.stderr

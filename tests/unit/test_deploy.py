@@ -43,6 +43,7 @@ PROMISED_COMMANDS = {"dev", "token", "serve", "migrate", "replay", "simulate", "
 PANTAU_IMAGE = "pantau:"
 SECRET_ENV = {
     "PANTAU_TOKEN_SECRET": "0123456789abcdef0123456789abcdef",
+    "REGISTRY_NIK_HMAC_SECRET": "fedcba9876543210fedcba9876543210",
     "POSTGRES_PASSWORD": "test-postgres",
     "REGISTRY_DB_PASSWORD": "test-registry",
     "CASES_DB_PASSWORD": "test-cases",
