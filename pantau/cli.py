@@ -111,6 +111,8 @@ def migrate(
     service: Annotated[str, typer.Argument(help="registry, cases, alerts or reporting")],
 ) -> None:
     """Apply the shared and the service's migrations to <NAME>_DATABASE_URL, then exit."""
+    import asyncpg
+
     from shared.migrations import migrate as apply
 
     found = _service(service)
@@ -120,6 +122,8 @@ def migrate(
         applied = asyncio.run(apply(settings.database_url, package))
     except (OSError, ConnectionError) as exc:
         _fail(f"cannot reach the {service} database ({exc})")
+    except asyncpg.PostgresError as exc:
+        _fail(f"the {service} database refused the migration: {type(exc).__name__}: {exc}")
     host = settings.database_url.rsplit("@", 1)[-1]
     for name in applied:
         typer.echo(f"applied {name}")

@@ -12,7 +12,7 @@ import asyncio
 import random
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -147,6 +147,32 @@ class SimulationResult:
         return sum(self.calls.values())
 
 
+async def _agencies(
+    client: httpx.AsyncClient,
+    call: Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any] | None]],
+    rng: random.Random,
+) -> list[str]:
+    """Five fresh agencies when the caller may license them, else the ones already licensed."""
+    run = uuid.UUID(int=rng.getrandbits(128)).hex[:8]  # licence numbers are unique per run
+    created = [
+        await call(
+            "agency",
+            "/v1/agencies",
+            {"name": f"PT Simulasi Penempatan {n + 1}", "licence_no": f"SIM-{run}-{n + 1}"},
+        )
+        for n in range(5)
+    ]
+    ids = [agency["id"] for agency in created if agency]
+    if ids:
+        return ids
+    listed = await client.get("/v1/agencies")
+    if listed.status_code != 200:
+        return []
+    body = listed.json()
+    items = body.get("items", body) if isinstance(body, dict) else body
+    return [a["id"] for a in items if a.get("status", "licensed") == "licensed"]
+
+
 async def simulate(
     registry_url: str,
     token: str,
@@ -174,15 +200,7 @@ async def simulate(
                 return None
             return dict(response.json())
 
-        agencies: list[str] = []
-        for n in range(5):
-            created = await call(
-                "agency",
-                "/v1/agencies",
-                {"name": f"PT Simulasi Penempatan {n + 1}", "licence_no": f"SIM-{seed}-{n}"},
-            )
-            if created:
-                agencies.append(created["id"])
+        agencies = await _agencies(client, call, rng)
 
         async def one_worker() -> None:
             registration = population.registration()
