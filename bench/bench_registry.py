@@ -241,7 +241,7 @@ class EventCounter:
 
 
 @asynccontextmanager
-async def registry_server(infra: BenchInfra) -> AsyncIterator[tuple[str, str]]:
+async def registry_server(infra: BenchInfra, workers: int = 1) -> AsyncIterator[tuple[str, str]]:
     """A registry server on a fresh database: (base url, database dsn)."""
     dsn = await infra.fresh_database("bench_registry")
     await migrate(dsn, "services.registry")
@@ -253,8 +253,9 @@ async def registry_server(infra: BenchInfra) -> AsyncIterator[tuple[str, str]]:
         "REGISTRY_KAFKA_IDEMPOTENCE": str(infra.idempotence).lower(),
         "REGISTRY_PORT": str(port),
         "REGISTRY_LOG_LEVEL": "WARNING",
+        "REGISTRY_MIGRATE_ON_START": "false",  # migrated above, once
     }
-    server = start_server(env, port)
+    server = start_server(env, port, workers)
     url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=url, timeout=5) as probe:
@@ -272,15 +273,21 @@ async def registry_server(infra: BenchInfra) -> AsyncIterator[tuple[str, str]]:
         terminate(server)
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """The registry as a real server process, its log in bench/results/registry-server.log."""
+def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+    """The registry as a real server process, its log in bench/results/registry-server.log.
+
+    One process is ``pantau serve registry``, as deployed; more are uvicorn's ``--workers``
+    (each with its own batcher; one relay publishes, the others wait on its advisory lock).
+    """
+    command = [sys.executable, "-m", "pantau.cli", "serve", "registry", "--port", str(port)]
+    if workers > 1:
+        command = [
+            *(sys.executable, "-m", "uvicorn", "services.registry.app:create_app", "--factory"),
+            *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+            *("--log-level", "warning"),
+        ]
     with open(RESULTS / "registry-server.log", "wb") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "pantau.cli", "serve", "registry", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
 async def outbox_drained(dsn: str) -> None:
@@ -346,13 +353,13 @@ async def run_wrk(
 
 
 async def wrk_registrations(
-    infra: BenchInfra, wrk: str, *, seconds: float, threads: int, connections: int
+    infra: BenchInfra, wrk: str, *, seconds: float, threads: int, connections: int, workers: int
 ) -> dict[str, Any]:
     # Enough bodies for ~4,000/s (far above this machine), plus a distinct warm-up set.
     bodies = unique_registrations(int(seconds * 4_000) + 2_000)
     warm_up, measured = bodies[:2_000], bodies[2_000:]
     workdir = RESULTS / "wrk"
-    async with registry_server(infra) as (url, dsn):
+    async with registry_server(infra, workers) as (url, dsn):
         process, _ = await run_wrk(
             wrk,
             url,
@@ -394,6 +401,7 @@ async def wrk_registrations(
         elapsed = events.last_read - started
         return {
             "client": f"wrk ({threads} threads, {connections} connections, {seconds:g} s)",
+            "server_processes": workers,
             "connections": connections,
             "seconds": seconds,
             "requests": summary["requests"],
@@ -478,7 +486,12 @@ async def registrations(infra: BenchInfra, args: argparse.Namespace) -> dict[str
         )
         return await httpx_registrations(infra, args.registrations, args.concurrency)
     return await wrk_registrations(
-        infra, wrk, seconds=args.seconds, threads=args.threads, connections=args.connections
+        infra,
+        wrk,
+        seconds=args.seconds,
+        threads=args.threads,
+        connections=args.connections,
+        workers=args.workers,
     )
 
 
@@ -538,6 +551,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=int, default=20, help="wrk: how long to post")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=128, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=1, help="registry server processes")
     parser.add_argument("--registrations", type=int, default=5_000, help="httpx fallback")
     parser.add_argument("--concurrency", type=int, default=64, help="httpx fallback")
     parser.add_argument("--http-only", action="store_true", help="skip relay vs raw produce")

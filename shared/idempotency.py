@@ -12,6 +12,10 @@ Concurrent duplicates are serialised by a transaction-scoped advisory lock on (p
 the second waits for the first to commit, then replays its answer. A request that fails rolls its
 transaction back, so its key is not stored and a retry is evaluated afresh.
 
+Writes committed in groups (many requests, one transaction) use :func:`lookup` before queuing
+and :func:`lock_many`, :func:`stored_many` and :func:`record_many` in the group's transaction:
+the same locks, the same rows, the same answers.
+
 Usage::
 
     fingerprint = request_fingerprint("POST", "/v1/things", body)
