@@ -170,6 +170,31 @@ end
 """
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far; 0 without Linux /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (Linux /proc)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    except OSError:
+        return 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / ticks, sum(values) / ticks
+
+
 def unique_registrations(count: int, seed: int = 7) -> list[dict[str, Any]]:
     """Realistic registrations (pantau.simulate.Population) with pairwise different NIKs."""
     population = Population(random.Random(seed))
@@ -241,8 +266,10 @@ class EventCounter:
 
 
 @asynccontextmanager
-async def registry_server(infra: BenchInfra, workers: int = 1) -> AsyncIterator[tuple[str, str]]:
-    """A registry server on a fresh database: (base url, database dsn)."""
+async def registry_server(
+    infra: BenchInfra, workers: int = 1
+) -> AsyncIterator[tuple[str, str, int]]:
+    """A registry server on a fresh database: (base url, database dsn, server pid)."""
     dsn = await infra.fresh_database("bench_registry")
     await migrate(dsn, "services.registry")
     port = free_port()
@@ -268,7 +295,7 @@ async def registry_server(infra: BenchInfra, workers: int = 1) -> AsyncIterator[
                 await asyncio.sleep(0.1)
             else:
                 raise RuntimeError("registry did not become ready (see registry-server.log)")
-        yield url, dsn
+        yield url, dsn, server.pid
     finally:
         terminate(server)
 
@@ -359,7 +386,7 @@ async def wrk_registrations(
     bodies = unique_registrations(int(seconds * 4_000) + 2_000)
     warm_up, measured = bodies[:2_000], bodies[2_000:]
     workdir = RESULTS / "wrk"
-    async with registry_server(infra, workers) as (url, dsn):
+    async with registry_server(infra, workers) as (url, dsn, pid):
         process, _ = await run_wrk(
             wrk,
             url,
@@ -376,6 +403,8 @@ async def wrk_registrations(
         offsets = await start_offsets(infra.bootstrap, Topic.WORKER)
         run_id = f"bench-run-{uuid.uuid4().hex}"
         async with EventCounter(infra.bootstrap, offsets, marker=run_id) as events:
+            server_cpu = process_cpu_seconds(pid)
+            machine_busy, machine_total = machine_cpu()
             started = time.perf_counter()
             process, summary_file = await run_wrk(
                 wrk,
@@ -398,6 +427,8 @@ async def wrk_registrations(
             await events.until(lambda: events.count >= accepted, within=120)
             # Requests still in flight when wrk stopped may have been served too: take them.
             await events.until(lambda: False, within=1.0)
+            server_cpu = process_cpu_seconds(pid) - server_cpu
+            busy, total = machine_cpu()
         elapsed = events.last_read - started
         return {
             "client": f"wrk ({threads} threads, {connections} connections, {seconds:g} s)",
@@ -417,13 +448,20 @@ async def wrk_registrations(
             "per_second": events.count / elapsed,
             "latency_p50_ms": summary["p50_us"] / 1000,
             "latency_p99_ms": summary["p99_us"] / 1000,
+            # Where the time went: the registry's own CPU per registration (server, relay,
+            # batcher), and how busy the whole machine was (other work competes for the cores).
+            "server_cpu_seconds": server_cpu,
+            "server_cpu_ms_per_registration": 1000 * server_cpu / max(events.count, 1),
+            "machine_busy_cores": (busy - machine_busy)
+            / max(total - machine_total, 1e-9)
+            * (os.cpu_count() or 1),
         }
 
 
 async def httpx_registrations(infra: BenchInfra, count: int, concurrency: int) -> dict[str, Any]:
     """The fallback without wrk: an httpx client posting ``count`` registrations."""
     bodies = unique_registrations(count)
-    async with registry_server(infra) as (url, _dsn):
+    async with registry_server(infra) as (url, _dsn, _pid):
         offsets = await start_offsets(infra.bootstrap, Topic.WORKER)
         token = issue_token("ministry", "ID")
         latencies: list[float] = []
@@ -541,6 +579,13 @@ def report(result: dict[str, Any]) -> str:
         f"(HTTP {http['http_per_second']:,.0f}/s; p50 {http['latency_p50_ms']:.1f} ms, "
         f"p99 {http['latency_p99_ms']:.1f} ms) | ≥ 1,000/s |",
     ]
+    if "server_cpu_ms_per_registration" in http:
+        lines.append(
+            f"| registry CPU per registration ({http.get('server_processes', 1)} server "
+            f"process(es), relay included; machine busy {http['machine_busy_cores']:.2f} of "
+            f"{os.cpu_count()} cores during the run) | "
+            f"{http['server_cpu_ms_per_registration']:.3f} ms | — |"
+        )
     return "\n".join(lines)
 
 
