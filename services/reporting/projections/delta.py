@@ -291,12 +291,34 @@ def _transition(
     return new
 
 
+_CHAINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+# Monthly flows are kept from the regency up: below, they would double the rows each event
+# writes for a series nobody charts per village (the summary's stocks are kept everywhere).
+SERIES_LEVELS = frozenset({"regency", "province", "national"})
+
+
+def _chains(area: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every ancestor, the ancestors that keep monthly series), cached per leaf area."""
+    chain = _CHAINS.get(area)
+    if chain is None:
+        every = tuple(ancestors(area))
+        chain = _CHAINS[area] = (every, tuple(a for a in every if area_level(a) in SERIES_LEVELS))
+    return chain
+
+
 def expand(deltas: Mapping[Key, Value]) -> dict[Key, Value]:
     """Add each leaf delta to the village and every ancestor, summed per key."""
     out: dict[Key, Value] = {}
     for (area, metric, key), (n, amount) in deltas.items():
-        for anc in ancestors(area):
-            _add(out, (anc, metric, key), n, amount)
+        every, series = _chains(area)
+        for anc in series if metric == "monthly" else every:
+            k = (anc, metric, key)
+            cur = out.get(k)
+            if cur is None:
+                out[k] = [n, amount]
+            else:
+                cur[0] += n
+                cur[1] += amount
     return {k: v for k, v in out.items() if v[0] != 0 or v[1] != 0}
 
 
