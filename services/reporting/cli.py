@@ -35,3 +35,37 @@ def compare(
         typer.echo(f"watermark A: {result.watermark_a.get('positions')}")
         typer.echo(f"watermark B: {result.watermark_b.get('positions')}")
     raise typer.Exit(0 if result.agree else 1)
+
+
+def replay(
+    scope: Annotated[str | None, typer.Option(help="node scope (default REPORTING_SCOPE)")] = None,
+) -> None:
+    """Rebuild the reporting views from the topics beside the live ones, then swap them in."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from services.reporting.replay import replay as run_replay
+    from services.reporting.settings import ReportingSettings
+
+    settings = ReportingSettings() if scope is None else ReportingSettings(scope=scope)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ) as bar:
+        task = bar.add_task("replaying reporting", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = asyncio.run(run_replay(settings, progress))
+    typer.echo(
+        f"replayed {result.events} events ({result.tail_events} more while swapping)"
+        f" in {result.seconds:.1f} s; the new views are live"
+    )
+
+
+replay_app = typer.Typer(help="Replay the reporting views")
+replay_app.command("reporting")(replay)

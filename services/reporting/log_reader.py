@@ -62,6 +62,7 @@ async def read_log(
     topics: Sequence[str],
     *,
     until: dict[TopicPartition, int] | None = None,
+    start: dict[TopicPartition, int] | None = None,
     batch: int = 5_000,
     idle_ms: int = 1_500,
 ) -> AsyncIterator[list[LogEvent]]:
@@ -76,11 +77,17 @@ async def read_log(
     try:
         await consumer.topics()  # loads metadata of every topic before partitions are listed
         parts = _partitions(consumer, topics)
-        todo = set(parts) if until is None else {tp for tp in parts if until.get(tp, 0) > 0}
+        first = start or {}
+        todo = (
+            set(parts)
+            if until is None
+            else {tp for tp in parts if until.get(tp, 0) > first.get(tp, 0)}
+        )
         if not todo:
             return
         consumer.assign(sorted(todo))
-        await consumer.seek_to_beginning(*todo)
+        for tp in todo:
+            consumer.seek(tp, first.get(tp, 0))
         while todo:
             records = await consumer.getmany(*todo, timeout_ms=idle_ms, max_records=batch)
             if not records and until is None:
