@@ -41,6 +41,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             dsn=settings.database_url,
             handler=ProjectionHandler(settings.scope),
             settings=settings,
+            group_id=settings.group_id,
         )
         relay = OutboxRelay(settings.database_url, settings)
         publisher = None

@@ -21,9 +21,18 @@ class ReportingSettings(ServiceSettings):
     scope: str = Field(
         default="ID", description="area code this node holds (ID: the nation; 53: one province)"
     )
-    consumer_name: str = Field(default="reporting", description="inbox/position name and group")
+    consumer_name: str = Field(default="reporting", description="inbox and positions name")
+    consumer_group: str | None = Field(
+        default=None,
+        description="Kafka consumer group; default reporting-<scope>. Every node (its own "
+        "database) needs its own group, or the nodes would share the partitions.",
+    )
     suppression_k: int = Field(default=5, ge=1, description="published cells below k are withheld")
     publish_interval_seconds: float = Field(
         default=10.0, gt=0, description="how often changed areas are published to agencies"
     )
     publish_enabled: bool = True
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"{self.consumer_name}-{self.scope}"

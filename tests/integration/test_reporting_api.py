@@ -12,11 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 
 from services.reporting.app import create_app
 from services.reporting.as_of import summary_as_of
 from services.reporting.settings import ReportingSettings
 from shared.auth import issue_token
+from shared.contract.envelope import Envelope
 from shared.kafka import make_producer
 from tests.unit.reporting.events import Consumed, Log, random_stream
 
@@ -74,7 +76,7 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
         ReportingSettings,
         database_url=dsn,
         consumer_name=f"reporting-{uuid.uuid4().hex[:8]}",
-        publish_enabled=False,
+        publish_interval_seconds=0.3,
     )
     log = Log()
     wid, reg = log.worker(VILLAGE, sex="female")
@@ -150,3 +152,37 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
 
             openapi = (await client.get("/openapi.json")).json()
             assert "/v1/areas/{code}/summary" in openapi["paths"]
+
+            # Agencies receive suppressed summaries through the outbox relay.
+            summaries = await read_area_summaries(settings, wanted={"ID", "53", "53.71"})
+            assert {"ID", "53", "53.71"} <= set(summaries)
+            national = summaries["ID"]
+            assert national["k"] == 5 and national["watermark"]["scope"] == "ID"
+            assert national["totals"].keys() == t.keys()
+
+
+async def read_area_summaries(
+    settings: ReportingSettings, wanted: set[str]
+) -> dict[str, dict[str, Any]]:
+    """The latest area-summary-updated data per area on the agencies' topic."""
+    consumer = AIOKafkaConsumer(
+        "reporting.area-summary.v1",
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for _ in range(100):
+            batch = await consumer.getmany(timeout_ms=300)
+            for records in batch.values():
+                for rec in records:
+                    env = Envelope.model_validate_json(rec.value)
+                    assert env.type == "area-summary-updated" and env.source == "reporting"
+                    found[env.subject] = env.data
+            if wanted <= set(found):
+                break
+    finally:
+        await consumer.stop()
+    return found
