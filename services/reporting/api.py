@@ -111,7 +111,8 @@ async def get_watermark(principal: CurrentPrincipal, request: Request) -> dict[s
     "/areas/{code}/series",
     summary="Monthly flows of an area",
     description="Per month (UTC, from the event time): registrations, departures, returns and "
-    "cases opened/closed by sex; fees charged (count, amount); alerts raised.",
+    "cases opened/closed by sex; fees charged (count, amount per currency); alerts raised. "
+    "Kept for regencies, provinces and the nation (a village or district answers no months).",
 )
 async def series(
     code: AreaCode,
