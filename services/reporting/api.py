@@ -15,7 +15,13 @@ from fastapi.responses import Response
 
 from services.reporting.series import read_series
 from services.reporting.settings import ReportingSettings
-from services.reporting.summary import UnknownArea, read_checksums, read_summary, watermark
+from services.reporting.summary import (
+    UnknownArea,
+    read_checksums,
+    read_summary,
+    read_summary_json,
+    watermark,
+)
 from shared.auth import CurrentPrincipal, require_area
 from shared.contract.envelope import AREA_CODE
 
@@ -66,9 +72,28 @@ def _not_found(code: str) -> HTTPException:
 
 
 @router.get(
-    "/areas/{code}/summary", summary="An area's figures and its children's", description=SUMMARY_DOC
+    "/areas/{code}/summary",
+    summary="An area's figures and its children's",
+    description=SUMMARY_DOC,
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "the summary"}},
 )
-async def summary(code: AreaCode, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+async def summary(code: AreaCode, principal: CurrentPrincipal, request: Request) -> Response:
+    # Serialised directly: the body is a large nest of plain numbers, and FastAPI's generic
+    # encoder would cost more than reading the figures.
+    require_area(principal, code)
+    settings = _settings(request)
+    async with snapshot(request) as conn:
+        try:
+            body = await read_summary_json(
+                conn, code, scope=settings.scope, consumer=settings.consumer_name
+            )
+        except UnknownArea as exc:
+            raise _not_found(code) from exc
+    return Response(body, media_type="application/json")
+
+
+async def summary_body(code: str, principal: Any, request: Request) -> dict[str, Any]:
     require_area(principal, code)
     settings = _settings(request)
     async with snapshot(request) as conn:
@@ -159,7 +184,7 @@ async def summary_or_as_of(
     code: str, principal: Any, request: Request, as_of: date | None
 ) -> dict[str, Any]:
     if as_of is None:
-        return await summary(code, principal, request)
+        return await summary_body(code, principal, request)
     return await summary_as_of(code, principal, request, as_of)
 
 

@@ -6,6 +6,7 @@ from the same snapshot and each numeric leaf of the area equals the sum over its
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -106,18 +107,51 @@ def _number(value: Decimal) -> int | float:
 
 def nest(values: dict[str, Decimal], paths: Iterable[str], objects: Iterable[str]) -> dict:
     """Turn leaf paths into nested objects; every path in ``paths`` appears (0 when absent)."""
-    root: dict[str, Any] = {}
-    for obj in objects:
-        node = root
-        for part in obj.split("/"):
-            node = node.setdefault(part, {})
-    for path in paths:
-        node = root
-        *heads, last = path.split("/")
-        for part in heads:
-            node = node.setdefault(part, {})
-        node[last] = _number(values.get(path, Decimal(0)))
-    return root
+    return Nester(list(paths), objects).nest(values)
+
+
+class Nester:
+    """Builds many nested totals of one shape: a zero skeleton is copied, non-zeros filled in."""
+
+    def __init__(self, paths: list[str], objects: Iterable[str]) -> None:
+        root: dict[str, Any] = {}
+        for obj in objects:
+            node = root
+            for part in _split(obj):
+                node = node.setdefault(part, {})
+        for path in paths:
+            node = root
+            parts = _split(path)
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = 0
+        self.skeleton = root
+
+    def nest(self, values: dict[str, Decimal]) -> dict[str, Any]:
+        tree = _clone(self.skeleton)
+        for path, value in values.items():
+            if not value:
+                continue
+            node = tree
+            parts = _split(path)
+            for part in parts[:-1]:
+                node = node[part]
+            node[parts[-1]] = _number(value)
+        return tree
+
+
+def _clone(tree: dict[str, Any]) -> dict[str, Any]:
+    return {k: _clone(v) if type(v) is dict else v for k, v in tree.items()}
+
+
+_SPLITS: dict[str, tuple[str, ...]] = {}
+
+
+def _split(path: str) -> tuple[str, ...]:
+    parts = _SPLITS.get(path)
+    if parts is None:
+        parts = _SPLITS[path] = tuple(path.split("/"))
+    return parts
 
 
 def shape(all_leaves: Iterable[dict[str, Decimal]]) -> list[str]:
@@ -160,15 +194,11 @@ async def read_summary(
     today: date | None = None,
 ) -> dict:
     """The contract's summary of ``code``; run inside one snapshot (see :func:`snapshot`)."""
-    if not held_by(code, scope) or not await known(conn, code, schema):
-        raise UnknownArea(code)
-    kids = await children_of(conn, code, scope, schema)
-    values = await leaves(conn, [code, *kids], schema, today or date.today())
-    paths = shape(values.values())
-    objects = DYNAMIC_OBJECTS
+    kids, values, mark = await _gather(conn, code, scope, consumer, schema, today)
+    nester = Nester(shape(values.values()), DYNAMIC_OBJECTS)
 
     def totals(c: str) -> dict:
-        return nest(values[c], paths, objects)
+        return nester.nest(values[c])
 
     return {
         "area": code,
@@ -179,8 +209,80 @@ async def read_summary(
             {"area": c, "name": area_name(c), "level": area_level(c), "totals": totals(c)}
             for c in kids
         ],
-        "watermark": await watermark(conn, consumer, scope, schema),
+        "watermark": mark,
     }
+
+
+async def read_summary_json(
+    conn: asyncpg.Connection,
+    code: str,
+    *,
+    scope: str,
+    consumer: str,
+    schema: str = LIVE,
+    today: date | None = None,
+) -> str:
+    """:func:`read_summary` rendered straight to JSON text (the HTTP hot path)."""
+    kids, values, mark = await _gather(conn, code, scope, consumer, schema, today)
+    render = JsonTotals(shape(values.values()), DYNAMIC_OBJECTS)
+
+    def node(c: str) -> str:
+        head = json.dumps({"area": c, "name": area_name(c), "level": area_level(c)})
+        return f'{head[:-1]},"totals":{render(values[c])}}}'
+
+    children = ",".join(node(c) for c in kids)
+    return f'{node(code)[:-1]},"children":[{children}],"watermark":{json.dumps(mark)}}}'
+
+
+class JsonTotals:
+    """Renders totals of one shape as JSON by filling a precompiled template."""
+
+    def __init__(self, paths: list[str], objects: Iterable[str]) -> None:
+        skeleton = Nester(paths, objects).skeleton
+        self.order: list[str] = []
+        pieces: list[str] = []
+
+        def walk(tree: dict[str, Any], prefix: str) -> None:
+            pieces.append("{")
+            for i, (key, value) in enumerate(tree.items()):
+                if i:
+                    pieces.append(",")
+                pieces.append(json.dumps(key).replace("{", "{{").replace("}", "}}") + ":")
+                path = f"{prefix}/{key}" if prefix else key
+                if type(value) is dict:
+                    walk(value, path)
+                else:
+                    self.order.append(path)
+                    pieces.append("{}")
+            pieces.append("}")
+
+        walk(skeleton, "")
+        # Braces of the JSON itself are doubled; "{}" marks a leaf.
+        self.template = "".join(
+            p if p in ("{}",) else p.replace("{", "{{").replace("}", "}}") if p in ("{", "}") else p
+            for p in pieces
+        )
+
+    def __call__(self, values: dict[str, Decimal]) -> str:
+        get = values.get
+        return self.template.format(
+            *[0 if (v := get(p)) is None or not v else _number(v) for p in self.order]
+        )
+
+
+async def _gather(
+    conn: asyncpg.Connection,
+    code: str,
+    scope: str,
+    consumer: str,
+    schema: str,
+    today: date | None,
+) -> tuple[list[str], dict[str, dict[str, Decimal]], dict]:
+    if not held_by(code, scope) or not await known(conn, code, schema):
+        raise UnknownArea(code)
+    kids = await children_of(conn, code, scope, schema)
+    values = await leaves(conn, [code, *kids], schema, today or date.today())
+    return kids, values, await watermark(conn, consumer, scope, schema)
 
 
 async def read_checksums(
