@@ -118,7 +118,10 @@ async def publish_once(
         if not dirty:
             return 0
         values = await tree_values(conn, sorted(children), today or date.today())
-        totals, _, _ = suppressed_totals(values, children, settings.suppression_k)
+        # CPU-bound over the whole tree: off the event loop, so summaries keep being served.
+        totals, _, _ = await asyncio.to_thread(
+            suppressed_totals, values, children, settings.suppression_k
+        )
         mark = await watermark(conn, settings.consumer_name, settings.scope, LIVE)
         seqs = await conn.fetch(
             "INSERT INTO area_publications AS t (area, seq)"
