@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import asyncpg
 
+from services.reporting.db import Conn
 from services.reporting.projections.model import CELL_LEVELS, DYNAMIC_OBJECTS
 from services.reporting.projections.store import LIVE
 from services.reporting.settings import ReportingSettings
@@ -32,9 +33,7 @@ from shared.outbox import append
 log = get_logger(__name__)
 
 
-async def published_tree(
-    conn: asyncpg.Connection, scope: str, schema: str = LIVE
-) -> dict[str, list[str]]:
+async def published_tree(conn: Conn, scope: str, schema: str = LIVE) -> dict[str, list[str]]:
     """Published areas within ``scope`` (nation, provinces, regencies) and their children."""
     index = areas()
     codes = {c for c in index.names if area_level(c) in CELL_LEVELS and is_within(c, scope)}
@@ -50,7 +49,7 @@ async def published_tree(
 
 
 async def tree_values(
-    conn: asyncpg.Connection, codes: list[str], today: date, schema: str = LIVE
+    conn: Conn, codes: list[str], today: date, schema: str = LIVE
 ) -> dict[str, dict[str, Decimal]]:
     values: dict[str, dict[str, Decimal]] = {c: defaultdict(Decimal) for c in codes}
     wanted = set(codes)
@@ -105,9 +104,7 @@ def nest_nullable(leaves: dict[str, Decimal | None], objects: tuple[str, ...]) -
     return root
 
 
-async def publish_once(
-    conn: asyncpg.Connection, settings: ReportingSettings, today: date | None = None
-) -> int:
+async def publish_once(conn: Conn, settings: ReportingSettings, today: date | None = None) -> int:
     """Publish every dirty area in one transaction; return how many events were written."""
     async with conn.transaction(isolation="repeatable_read"):
         dirty = [r["area"] for r in await conn.fetch(f"DELETE FROM {LIVE}.dirty RETURNING area")]
@@ -147,7 +144,7 @@ async def publish_once(
             )
             for a in dirty
         ]
-        await append(conn, *events)
+        await append(cast(asyncpg.Connection, conn), *events)
         return len(events)
 
 

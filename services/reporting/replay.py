@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import TopicPartition
 
+from services.reporting.db import Conn
 from services.reporting.log_reader import LogEvent, read_log
 from services.reporting.projections.handler import FIGURE_TOPICS, ProjectionHandler
 from services.reporting.projections.store import LIVE
@@ -41,7 +42,7 @@ class ReplayResult:
     seconds: float
 
 
-async def _create_shadow(conn: asyncpg.Connection) -> None:
+async def _create_shadow(conn: Conn) -> None:
     await conn.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
     await conn.execute(f"CREATE SCHEMA {SHADOW}")
     for table in TABLES:
@@ -50,7 +51,7 @@ async def _create_shadow(conn: asyncpg.Connection) -> None:
 
 
 async def _apply(
-    conn: asyncpg.Connection,
+    conn: Conn,
     handler: ProjectionHandler,
     batch: list[LogEvent],
     seen: set[object],
@@ -69,7 +70,7 @@ async def _apply(
     return len(fresh)
 
 
-async def _live_positions(conn: asyncpg.Connection, consumer: str) -> dict[TopicPartition, int]:
+async def _live_positions(conn: Conn, consumer: str) -> dict[TopicPartition, int]:
     rows = await conn.fetch(
         "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = $1",
         consumer,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
+from services.reporting.db import Conn
 from services.reporting.projections.model import MONTHLY_SERIES, NONE, SEP, SEXES
 from services.reporting.projections.store import LIVE
 
@@ -25,7 +24,7 @@ def _empty() -> dict[str, Any]:
 
 
 async def read_series(
-    conn: asyncpg.Connection,
+    conn: Conn,
     code: str,
     from_month: str | None,
     to_month: str | None,

@@ -13,8 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
-
+from services.reporting.db import Conn
 from services.reporting.projections.model import (
     CELL_LEVELS,
     DYNAMIC_OBJECTS,
@@ -50,7 +49,7 @@ def held_by(code: str, scope: str) -> bool:
     return is_within(code, scope) or is_within(scope, code)
 
 
-async def children_of(conn: asyncpg.Connection, code: str, scope: str, schema: str) -> list[str]:
+async def children_of(conn: Conn, code: str, scope: str, schema: str) -> list[str]:
     if area_level(code) == "village":
         return []
     real = list(areas().children(code))
@@ -61,14 +60,14 @@ async def children_of(conn: asyncpg.Connection, code: str, scope: str, schema: s
     return sorted(c for c in {*real, *extra} if held_by(c, scope))
 
 
-async def known(conn: asyncpg.Connection, code: str, schema: str) -> bool:
+async def known(conn: Conn, code: str, schema: str) -> bool:
     if code in areas():
         return True
     return bool(await conn.fetchval(f"SELECT 1 FROM {schema}.extra_areas WHERE code = $1", code))
 
 
 async def leaves(
-    conn: asyncpg.Connection, codes: list[str], schema: str, today: date
+    conn: Conn, codes: list[str], schema: str, today: date
 ) -> dict[str, dict[str, Decimal]]:
     """Summary leaves of each area: materialised cells or derived from the cube."""
     out: dict[str, dict[str, Decimal]] = {c: defaultdict(Decimal) for c in codes}
@@ -164,7 +163,7 @@ def shape(all_leaves: Iterable[dict[str, Decimal]]) -> list[str]:
     return list(seen)
 
 
-async def watermark(conn: asyncpg.Connection, consumer: str, scope: str, schema: str) -> dict:
+async def watermark(conn: Conn, consumer: str, scope: str, schema: str) -> dict:
     rows = await conn.fetch(
         "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = $1"
         " ORDER BY topic, partition",
@@ -185,7 +184,7 @@ async def watermark(conn: asyncpg.Connection, consumer: str, scope: str, schema:
 
 
 async def read_summary(
-    conn: asyncpg.Connection,
+    conn: Conn,
     code: str,
     *,
     scope: str,
@@ -214,7 +213,7 @@ async def read_summary(
 
 
 async def read_summary_json(
-    conn: asyncpg.Connection,
+    conn: Conn,
     code: str,
     *,
     scope: str,
@@ -271,7 +270,7 @@ class JsonTotals:
 
 
 async def _gather(
-    conn: asyncpg.Connection,
+    conn: Conn,
     code: str,
     scope: str,
     consumer: str,
@@ -286,7 +285,7 @@ async def _gather(
 
 
 async def read_checksums(
-    conn: asyncpg.Connection, code: str, *, scope: str, consumer: str, schema: str = LIVE
+    conn: Conn, code: str, *, scope: str, consumer: str, schema: str = LIVE
 ) -> dict:
     """A checksum of the figures of ``code`` and of each child (all non-zero cube rows)."""
     if not held_by(code, scope) or not await known(conn, code, schema):
@@ -304,7 +303,7 @@ async def read_checksums(
 EMPTY = "empty"
 
 
-async def checksums(conn: asyncpg.Connection, codes: list[str], schema: str) -> dict[str, str]:
+async def checksums(conn: Conn, codes: list[str], schema: str) -> dict[str, str]:
     rows = await conn.fetch(
         "SELECT area, md5(string_agg(metric || '|' || dims || '=' || n || '/'"
         " || trim_scale(amount)::text, ';' ORDER BY metric, dims)) AS sum"

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.reporting.db import Conn
 from services.reporting.projections.handler import ProjectionHandler
 from services.reporting.summary import read_checksums, read_summary
 from shared.areas import NATION, area_level
@@ -60,7 +61,7 @@ def assert_parent_is_sum(summary: dict[str, Any]) -> None:
         assert value == pytest.approx(total), (summary["area"], path, value, total)
 
 
-async def walk_tree(conn: asyncpg.Connection, scope: str = NATION) -> int:
+async def walk_tree(conn: Conn, scope: str = NATION) -> int:
     """Read every area with figures, from the nation down, checking each parent is a sum."""
     seen = 0
     stack = [scope]
@@ -141,7 +142,7 @@ async def test_duplicates_and_replays_change_nothing(make_database) -> None:
         await pool.close()
 
 
-async def all_checksums(conn: asyncpg.Connection) -> dict[tuple[str, str], Any]:
+async def all_checksums(conn: Conn) -> dict[tuple[str, str, str], Any]:
     rows = await conn.fetch(
         "SELECT area, metric, dims, n, amount FROM projection.cube WHERE n <> 0 OR amount <> 0"
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import asyncpg
-
+from services.reporting.db import Conn
 from services.reporting.projections.delta import EventLike, cell_deltas, expand, project
 from services.reporting.projections.store import (
     LIVE,
@@ -33,7 +32,7 @@ class ProjectionHandler:
         self.schema = schema
         self.track_dirty = track_dirty
 
-    async def __call__(self, conn: asyncpg.Connection, events: Sequence[EventLike]) -> None:
+    async def __call__(self, conn: Conn, events: Sequence[EventLike]) -> None:
         if not events:
             return
         ids = {e.envelope.subject for e in events}

@@ -11,17 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-import asyncpg
-
+from services.reporting.db import Conn
 from services.reporting.projections.delta import Key, Projection, Subject, Value
 from shared.areas import areas, parent
 
 LIVE = "projection"
 
 
-async def load_subjects(
-    conn: asyncpg.Connection, ids: Iterable[str], schema: str = LIVE
-) -> dict[str, Subject]:
+async def load_subjects(conn: Conn, ids: Iterable[str], schema: str = LIVE) -> dict[str, Subject]:
     """The current state of ``ids``, locked for this transaction (concurrent writers wait)."""
     rows = await conn.fetch(
         f"SELECT id, kind, area, seq, attrs::text AS attrs FROM {schema}.subjects"
@@ -31,9 +28,7 @@ async def load_subjects(
     return {r["id"]: Subject(r["kind"], r["area"], r["seq"], json.loads(r["attrs"])) for r in rows}
 
 
-async def save_subjects(
-    conn: asyncpg.Connection, subjects: Mapping[str, Subject], schema: str = LIVE
-) -> None:
+async def save_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str = LIVE) -> None:
     if not subjects:
         return
     ids = sorted(subjects)
@@ -65,7 +60,7 @@ def _upsert_sql(schema: str) -> str:
 
 
 async def apply_figures(
-    conn: asyncpg.Connection,
+    conn: Conn,
     cube: Mapping[Key, Value],
     cells: Mapping[tuple[str, str], Decimal],
     schema: str = LIVE,
@@ -88,7 +83,7 @@ async def apply_figures(
     )
 
 
-async def note_areas(conn: asyncpg.Connection, codes: Iterable[str], schema: str = LIVE) -> None:
+async def note_areas(conn: Conn, codes: Iterable[str], schema: str = LIVE) -> None:
     """Record area codes (and their ancestors) the shipped hierarchy does not list."""
     index = areas()
     extra: dict[str, str] = {}
@@ -110,7 +105,7 @@ async def note_areas(conn: asyncpg.Connection, codes: Iterable[str], schema: str
         )
 
 
-async def mark_dirty(conn: asyncpg.Connection, codes: Sequence[str], schema: str = LIVE) -> None:
+async def mark_dirty(conn: Conn, codes: Sequence[str], schema: str = LIVE) -> None:
     if codes:
         await conn.execute(
             f"INSERT INTO {schema}.dirty (area) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
@@ -118,7 +113,7 @@ async def mark_dirty(conn: asyncpg.Connection, codes: Sequence[str], schema: str
         )
 
 
-async def note_batch(conn: asyncpg.Connection, projection: Projection, schema: str = LIVE) -> None:
+async def note_batch(conn: Conn, projection: Projection, schema: str = LIVE) -> None:
     last: datetime | None = projection.last_event_time
     await conn.execute(
         f"UPDATE {schema}.meta SET events = events + $1, skipped = skipped + $2,"

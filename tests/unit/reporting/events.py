@@ -39,8 +39,8 @@ class Log:
         topic = str(TOPIC_OF_TYPE[type])
         env = new_event(
             type=type,
-            source=SOURCE[topic],
-            subject=subject,  # type: ignore[arg-type]
+            source=SOURCE[topic],  # type: ignore[arg-type]
+            subject=subject,
             sequence=self.seq[subject],
             area=area,
             data=data,

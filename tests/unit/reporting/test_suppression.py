@@ -122,20 +122,20 @@ def _fixed_by_fractions(eqs: list[Equation], hidden: set) -> set:
             rows.append(row)
     pivots = []
     r = 0
-    for c in range(len(unknowns)):
-        p = next((i for i in range(r, len(rows)) if rows[i][c] != 0), None)
+    for j in range(len(unknowns)):
+        p = next((i for i in range(r, len(rows)) if rows[i][j] != 0), None)
         if p is None:
             continue
         rows[r], rows[p] = rows[p], rows[r]
-        pv = rows[r][c]
+        pv = rows[r][j]
         rows[r] = [x / pv for x in rows[r]]
         for i in range(len(rows)):
-            if i != r and rows[i][c] != 0:
-                f = rows[i][c]
+            if i != r and rows[i][j] != 0:
+                f = rows[i][j]
                 rows[i] = [a - f * b for a, b in zip(rows[i], rows[r], strict=True)]
-        pivots.append(c)
+        pivots.append(j)
         r += 1
-    return {unknowns[c] for i, c in enumerate(pivots) if sum(1 for x in rows[i] if x != 0) == 1}
+    return {unknowns[j] for i, j in enumerate(pivots) if sum(1 for x in rows[i] if x != 0) == 1}
 
 
 def test_no_withheld_value_is_derivable_by_any_combination_of_published_figures() -> None:
