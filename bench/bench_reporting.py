@@ -71,6 +71,24 @@ RESULTS = Path(__file__).parent / "results"
 Ends = dict[tuple[str, int], int]
 
 
+def code_revision() -> str:
+    """The commit measured, and whether services/reporting had uncommitted changes."""
+    root = Path(__file__).parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "services/reporting", "shared"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head} (uncommitted changes under services/reporting or shared)" if dirty else head
+
+
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -414,6 +432,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores",
         "load_average_at_start": load_average(),
+        "code": code_revision(),
         "options": vars(args),
     }
     with bench_infra() as infra:
@@ -518,7 +537,8 @@ def report(result: dict[str, Any]) -> str:
         f"Load average (1/5/15 min): start {result['load_average_at_start']}, "
         f"before projection {result['projection']['load_average_before']}, "
         f"before replay {result['replay']['load_average_before']}, "
-        f"end {result['load_average_at_end']}. Broker: {result['broker']}; "
+        f"end {result['load_average_at_end']}. Code: {result.get('code', '?')}. "
+        f"Broker: {result['broker']}; "
         f"PostgreSQL: {result['postgres']} (fsync on).",
         f"Summary state: {st['workers']:,} workers over {st['villages_with_workers']:,} villages, "
         f"{st['fees']:,} fees, {st['cases']:,} cases, {st['alerts_open']:,} open alerts, "
