@@ -261,5 +261,38 @@ def simulate(
     typer.echo(f"total calls: {result.total}")
 
 
+@app.command()
+def replay(
+    service: Annotated[str, typer.Argument(help="the service whose views to rebuild: reporting")],
+    scope: Annotated[
+        str | None, typer.Option(help="reporting node scope (default: REPORTING_SCOPE)")
+    ] = None,
+) -> None:
+    """Rebuild a service's views from the topics beside the live ones, then swap them in."""
+    _service(service)
+    if service != "reporting":
+        _fail(f"{service} keeps no views built from the topics; only reporting replays", 2)
+    from services.reporting.cli import replay as replay_reporting
+
+    replay_reporting(scope)
+
+
+@app.command()
+def compare(
+    url_a: Annotated[str, typer.Argument(help="first reporting node, e.g. http://127.0.0.1:8004")],
+    url_b: Annotated[str, typer.Argument(help="second node, e.g. http://127.0.0.1:8014")],
+    area: Annotated[
+        str | None, typer.Option(help="area to start from (default: the narrower scope)")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="PANTAU_TOKEN", help="bearer token (default: ministry)")
+    ] = None,
+) -> None:
+    """Compare two reporting nodes: name the first area whose figures differ (exit 1)."""
+    from services.reporting.cli import compare as compare_reporting
+
+    compare_reporting(url_a, url_b, area, token)
+
+
 if __name__ == "__main__":
     app()
