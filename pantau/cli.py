@@ -17,6 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from pantau import catalog
+from services.reporting.cli import compare as compare_reporting_nodes
 
 app = typer.Typer(
     name="pantau",
@@ -277,21 +278,8 @@ def replay(
     replay_reporting(scope)
 
 
-@app.command()
-def compare(
-    url_a: Annotated[str, typer.Argument(help="first reporting node, e.g. http://127.0.0.1:8004")],
-    url_b: Annotated[str, typer.Argument(help="second node, e.g. http://127.0.0.1:8014")],
-    area: Annotated[
-        str | None, typer.Option(help="area to start from (default: the narrower scope)")
-    ] = None,
-    token: Annotated[
-        str | None, typer.Option(envvar="PANTAU_TOKEN", help="bearer token (default: ministry)")
-    ] = None,
-) -> None:
-    """Compare two reporting nodes: name the first area whose figures differ (exit 1)."""
-    from services.reporting.cli import compare as compare_reporting
-
-    compare_reporting(url_a, url_b, area, token)
+# The reporting service owns the comparison; registered here so `pantau compare` exists.
+app.command("compare")(compare_reporting_nodes)
 
 
 if __name__ == "__main__":
