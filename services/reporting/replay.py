@@ -17,14 +17,31 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 from aiokafka import TopicPartition
 
 from services.reporting.db import Conn
 from services.reporting.log_reader import LogEvent, read_log
+from services.reporting.projections.delta import (
+    Key,
+    Projection,
+    Subject,
+    Value,
+    cell_deltas,
+    expand,
+    project,
+    sum_into,
+)
 from services.reporting.projections.handler import FIGURE_TOPICS, ProjectionHandler
-from services.reporting.projections.store import LIVE
+from services.reporting.projections.store import (
+    LIVE,
+    apply_figures,
+    note_areas,
+    note_batch,
+    save_subjects,
+)
 from services.reporting.settings import ReportingSettings
 from shared.migrations import migrate
 
@@ -32,6 +49,7 @@ SHADOW = "projection_shadow"
 OLD = "projection_old"
 TABLES = ("cube", "cells", "subjects", "extra_areas", "meta", "dirty")
 
+T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (events read so far, estimated total)
 
 
@@ -70,6 +88,62 @@ async def _apply(
     return len(fresh)
 
 
+@dataclass
+class _Memory:
+    """The whole shadow state, accumulated in memory and written once (the shadow is private)."""
+
+    subjects: dict[str, Subject]
+    leaves: dict[Key, Value]
+    totals: Projection
+
+
+def _fold(
+    memory: _Memory,
+    scope: str,
+    batch: list[LogEvent],
+    seen: set[object],
+    positions: dict[TopicPartition, int],
+) -> None:
+    fresh = []
+    for e in batch:
+        tp = TopicPartition(e.topic, e.partition)
+        positions[tp] = max(positions.get(tp, 0), e.offset + 1)
+        if e.envelope.id not in seen:
+            seen.add(e.envelope.id)
+            fresh.append(e)
+    if not fresh:
+        return
+    result = project(fresh, memory.subjects, scope)
+    memory.subjects.update(result.subjects)
+    sum_into(memory.leaves, result.deltas)
+    t = memory.totals
+    t.applied += result.applied
+    t.skipped += result.skipped
+    if result.last_event_time is not None and (
+        t.last_event_time is None or result.last_event_time > t.last_event_time
+    ):
+        t.last_event_time = result.last_event_time
+
+
+def _chunks(keys: list[T], size: int = 50_000) -> list[list[T]]:
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
+
+
+async def _write(conn: Conn, memory: _Memory) -> None:
+    """Expand once (sums are linear, so expanding the total equals summing expansions)."""
+    cube = expand(memory.leaves)
+    cells = cell_deltas(cube)
+    async with conn.transaction():
+        for ids in _chunks(sorted(memory.subjects)):
+            await save_subjects(conn, {i: memory.subjects[i] for i in ids}, SHADOW)
+        await note_areas(conn, {k[0] for k in memory.leaves}, SHADOW)
+        for ck in _chunks(sorted(cube)):
+            await apply_figures(conn, {k: cube[k] for k in ck}, {}, SHADOW)
+        for lk in _chunks(sorted(cells)):
+            await apply_figures(conn, {}, {k: cells[k] for k in lk}, SHADOW)
+        await note_batch(conn, memory.totals, SHADOW)
+
+
 async def _live_positions(conn: Conn, consumer: str) -> dict[TopicPartition, int]:
     rows = await conn.fetch(
         "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = $1",
@@ -97,11 +171,15 @@ async def replay(settings: ReportingSettings, progress: Progress | None = None) 
         seen: set[object] = set()
         positions: dict[TopicPartition, int] = {}
         read = 0
-        async for batch in read_log(settings, FIGURE_TOPICS, batch=settings.consumer_batch_size):
-            await _apply(conn, handler, batch, seen, positions)
+        memory = _Memory({}, {}, Projection())
+        chunk = max(settings.consumer_batch_size, 10_000)
+        async for batch in read_log(settings, FIGURE_TOPICS, batch=chunk):
+            _fold(memory, settings.scope, batch, seen, positions)
             read += len(batch)
             if progress is not None:
                 progress(read, max(total, read))
+        await _write(conn, memory)
+        del memory
         tail = 0
         for _attempt in range(600):
             live = await _live_positions(conn, settings.consumer_name)
