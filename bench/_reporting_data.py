@@ -2,19 +2,20 @@
 
 :func:`event_stream` yields contract envelopes (built with ``shared.contract.new_event`` and the
 event models) for workers, their fees, cases, alerts and a few agencies, in real villages drawn
-as :class:`pantau.simulate.Population` draws them. Events of one subject are in sequence order;
-subjects are interleaved (all first events of a block of subjects, then all second events …), so
-a consumer batch touches many subjects, as on a busy national log.
+as :class:`pantau.simulate.Population` draws them. Events of one subject are in sequence order
+and far apart (by default 25,000 records or more, more than a consumer batch), as on a busy
+national log where a worker's next event comes days later; event times follow the log.
 
 :func:`national_state` draws the *state* of N workers (status, sex, procedural, occupation,
 destination) plus proportional fees, open cases, open alerts and agencies (in PostgreSQL), and
 aggregates it per village into the projection's own leaf keys ``(area, metric, dims)`` (built
 with ``services.reporting.projections.model.dims`` and ``leaf_area``), in village order. The
-caller feeds them through the projection's ``expand`` / ``cell_deltas`` / ``apply_figures``.
+caller feeds them through the projection's ``apply_leaves``.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -65,9 +66,12 @@ from shared.contract.topics import Topic
 
 # One wire record: topic, key, value, headers.
 Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
+Timed = tuple[datetime, Record]  # a record and its event time
 
 ALERT_RULES = ("illegal-fee", "case-overdue", "agency-suspended", "repeat-case", "fee-spike")
 _START = datetime(2024, 1, 1, tzinfo=UTC)
+# The time one record of a benchmark stream stands for: 25,000 records are about a month.
+_PER_RECORD = timedelta(seconds=100)
 
 
 def _record(topic: str, env: Envelope) -> Record:
@@ -81,27 +85,28 @@ def _record(topic: str, env: Envelope) -> Record:
 
 @dataclass
 class _Clock:
-    """Event times that move forward per subject, spread over 2024-2026."""
+    """Event times that follow the log: a life starts at the stream's current time (``now``,
+    moved forward by :func:`event_stream` as it emits records), its next events come 1 to 60
+    days later, and the stream emits each when it reaches that time (see ``_PER_RECORD``)."""
 
     rng: random.Random
+    now: datetime = _START
 
     def first(self) -> datetime:
-        return _START + timedelta(
-            days=self.rng.randrange(0, 900), seconds=self.rng.randrange(86400)
-        )
+        return self.now + timedelta(seconds=self.rng.randrange(86400))
 
     def after(self, t: datetime) -> datetime:
         return t + timedelta(days=self.rng.randrange(1, 60), seconds=self.rng.randrange(86400))
 
 
-def _worker(pop: Population, clock: _Clock, agencies: list[str]) -> list[Record]:
+def _worker(pop: Population, clock: _Clock, agencies: list[str]) -> list[Timed]:
     rng = pop.rng
     reg = pop.registration()
     sid = str(uuid.UUID(int=rng.getrandbits(128)))
     village = reg["village"]
     seq = 1
     t = clock.first()
-    out: list[Record] = []
+    out: list[Timed] = []
 
     def emit(kind: str, data: Any) -> None:
         nonlocal seq, t
@@ -114,7 +119,7 @@ def _worker(pop: Population, clock: _Clock, agencies: list[str]) -> list[Record]
             data=data,
             time=t,
         )
-        out.append(_record(Topic.WORKER, env))
+        out.append((t, _record(Topic.WORKER, env)))
         seq += 1
         t = clock.after(t)
 
@@ -165,7 +170,7 @@ def _worker(pop: Population, clock: _Clock, agencies: list[str]) -> list[Record]
     return out
 
 
-def _case(pop: Population, clock: _Clock) -> list[Record]:
+def _case(pop: Population, clock: _Clock) -> list[Timed]:
     rng = pop.rng
     sid = str(uuid.UUID(int=rng.getrandbits(128)))
     village = pop.village()
@@ -203,17 +208,17 @@ def _case(pop: Population, clock: _Clock) -> list[Record]:
         )
     if rng.random() < 0.4:
         events.append(("case-closed", CaseClosed(reason="resolved")))
-    out: list[Record] = []
+    out: list[Timed] = []
     for seq, (kind, data) in enumerate(events, start=1):
         env = new_event(
             type=kind, source="cases", subject=sid, sequence=seq, area=village, data=data, time=t
         )
-        out.append(_record(Topic.CASE, env))
+        out.append((t, _record(Topic.CASE, env)))
         t = clock.after(t)
     return out
 
 
-def _alert(pop: Population, clock: _Clock) -> list[Record]:
+def _alert(pop: Population, clock: _Clock) -> list[Timed]:
     rng = pop.rng
     sid = str(uuid.UUID(int=rng.getrandbits(128)))
     village = pop.village()
@@ -228,32 +233,28 @@ def _alert(pop: Population, clock: _Clock) -> list[Record]:
     events: list[tuple[str, Any]] = [("alert-raised", raised)]
     if rng.random() < 0.5:
         events.append(("alert-resolved", AlertResolved()))
-    out: list[Record] = []
+    out: list[Timed] = []
     for seq, (kind, data) in enumerate(events, start=1):
         env = new_event(
             type=kind, source="alerts", subject=sid, sequence=seq, area=area, data=data, time=t
         )
-        out.append(_record(Topic.ALERT, env))
+        out.append((t, _record(Topic.ALERT, env)))
         t = clock.after(t)
     return out
 
 
-def _interleave(lives: list[list[Record]]) -> Iterator[Record]:
-    depth = max((len(life) for life in lives), default=0)
-    for i in range(depth):
-        for life in lives:
-            if i < len(life):
-                yield life[i]
-
-
-def event_stream(total: int, seed: int = 1, block: int = 5_000) -> Iterator[list[Record]]:
-    """About ``total`` records (exactly ``total``), in chunks; ~82% worker topic, the rest
-    cases, alerts and agencies."""
+def event_stream(
+    total: int, seed: int = 1, spacing: int = 25_000, chunk: int = 5_000
+) -> Iterator[list[Record]]:
+    """Exactly ``total`` records, in chunks: ~82% on the worker topic, the rest cases, alerts
+    and agencies (all licensed first). A subject's consecutive events are at least ``spacing``
+    records apart, as on a national log where a worker's next event comes days later: a consumer
+    batch then rarely holds two events of one subject and cannot net a whole life into one row.
+    Lives cut off by the end of the stream simply stop early."""
     rng = random.Random(seed)
     pop = Population(rng)
     clock = _Clock(rng)
     agencies = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(200)]
-    emitted = 0
     first: list[Record] = []
     provinces = list(areas().children("ID"))
     for i, agency in enumerate(agencies):
@@ -268,12 +269,18 @@ def event_stream(total: int, seed: int = 1, block: int = 5_000) -> Iterator[list
         )
         first.append(_record(Topic.AGENCY, env))
     first = first[: max(0, total)]
-    emitted += len(first)
     yield first
-    while emitted < total:
-        lives: list[list[Record]] = []
-        size = 0
-        while size < block:
+    # Emit, at each position, the next due event of a life under way, else the first event of
+    # a new life; a life's next event is due when the stream reaches its time, and never less
+    # than ``spacing`` positions later.
+    due: list[tuple[int, int, list[Timed]]] = []  # (position, tie-break, rest of the life)
+    out: list[Record] = []
+    lives = 0
+    for position in range(len(first), total):
+        clock.now = _START + _PER_RECORD * position
+        if due and due[0][0] <= position:
+            _, _, life = heapq.heappop(due)
+        else:
             r = rng.random()
             if r < 0.06:
                 life = _case(pop, clock)
@@ -281,11 +288,16 @@ def event_stream(total: int, seed: int = 1, block: int = 5_000) -> Iterator[list
                 life = _alert(pop, clock)
             else:
                 life = _worker(pop, clock, agencies)
-            lives.append(life)
-            size += len(life)
-        chunk = list(_interleave(lives))[: total - emitted]
-        emitted += len(chunk)
-        yield chunk
+        out.append(life[0][1])
+        if len(life) > 1:
+            lives += 1
+            when = (life[1][0] - _START) // _PER_RECORD
+            heapq.heappush(due, (max(when, position + spacing), lives, life[1:]))
+        if len(out) == chunk:
+            yield out
+            out = []
+    if out:
+        yield out
 
 
 # -- national state, aggregated per village in SQL -------------------------------------------------

@@ -18,8 +18,8 @@ and writes ``bench/results/reporting.json``.
 2. **Summary latency at national scale.** The figures a national node holds after projecting N
    workers (default 10 million) over the real 83,763 villages, with proportional fees, cases,
    alerts and agencies: the per-village state is drawn and aggregated in PostgreSQL, then fed
-   through the projection's own ``expand`` / ``cell_deltas`` / ``note_areas`` /
-   ``apply_figures`` in chunks (the per-subject ``subjects`` rows and the ``monthly`` series are
+   through the projection's own ``note_areas`` / ``apply_leaves`` (PostgreSQL expands them to
+   every ancestor) in chunks (the per-subject ``subjects`` rows and the ``monthly`` series are
    not written: the summary reads neither). Then ``GET /v1/areas/{code}/summary`` is timed through
    HTTP against the real app (``pantau serve reporting``, uvicorn) and ``read_summary`` directly,
    for the nation, a province, a regency, a district and a village.
@@ -54,9 +54,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bench._infra import BenchInfra, bench_infra
 from bench._reporting_data import event_stream, national_state
 from pantau.local.procs import free_port, terminate
-from services.reporting.projections.delta import cell_deltas, expand
 from services.reporting.projections.handler import FIGURE_TOPICS, ProjectionHandler
-from services.reporting.projections.store import apply_figures, note_areas
+from services.reporting.projections.keys import FigureKeys
+from services.reporting.projections.store import apply_leaves, note_areas
 from services.reporting.settings import ReportingSettings
 from services.reporting.summary import read_summary
 from shared.areas import areas
@@ -256,15 +256,12 @@ async def build_national(infra: BenchInfra, workers: int) -> tuple[str, dict[str
         started = time.perf_counter()
         state = await national_state(conn, workers)
         drawn = time.perf_counter()
-        python_seconds = 0.0
+        keys = FigureKeys()
         async for leaf in state.chunks():
-            t0 = time.perf_counter()
-            cube = expand(leaf)
-            cells = cell_deltas(cube)
-            python_seconds += time.perf_counter() - t0
             async with conn.transaction():
                 await note_areas(conn, {k[0] for k in leaf})
-                await apply_figures(conn, cube, cells)
+                await apply_leaves(conn, keys, leaf, track_dirty=False)
+            keys.committed(conn)
         await conn.execute(
             "UPDATE projection.meta SET events = $1, last_event_time = $2",
             workers,
@@ -278,7 +275,7 @@ async def build_national(infra: BenchInfra, workers: int) -> tuple[str, dict[str
             "SELECT (SELECT count(*) FROM projection.cube) AS cube_rows,"
             " (SELECT count(*) FROM projection.cells) AS cell_rows,"
             " pg_total_relation_size('projection.cube') AS cube_bytes,"
-            " (SELECT sum(n) FROM projection.cube WHERE area = 'ID' AND metric = 'workers')"
+            " (SELECT sum(n) FROM projection.figures WHERE area = 'ID' AND metric = 'workers')"
             " AS national_workers"
         )
         assert sizes is not None
@@ -288,7 +285,6 @@ async def build_national(infra: BenchInfra, workers: int) -> tuple[str, dict[str
         **state.counts,
         "draw_and_aggregate_seconds": drawn - started,
         "expand_and_apply_seconds": written - drawn,
-        "of_which_python_expand_seconds": python_seconds,
         "cube_rows": sizes["cube_rows"],
         "cell_rows": sizes["cell_rows"],
         "cube_mb": sizes["cube_bytes"] / 2**20,
@@ -544,7 +540,7 @@ def report(result: dict[str, Any]) -> str:
         f"{st['fees']:,} fees, {st['cases']:,} cases, {st['alerts_open']:,} open alerts, "
         f"{st['agencies']} agencies; drawn and aggregated per village in PostgreSQL "
         f"({st['draw_and_aggregate_seconds']:.0f} s), then {st['leaf_rows']:,} leaf rows fed "
-        f"through the projection's expand/cell_deltas/note_areas/apply_figures "
+        f"through the projection's note_areas/apply_leaves "
         f"({st['expand_and_apply_seconds']:.0f} s) -> {st['cube_rows']:,} cube rows "
         f"({st['cube_mb']:,.0f} MB), {st['cell_rows']:,} cells; subjects and monthly rows "
         "not written (the summary reads neither); VACUUM ANALYZE after the load.",

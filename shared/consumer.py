@@ -8,7 +8,12 @@ Built on a FastStream ``KafkaBroker`` batch subscriber. Per batch:
    NOTHING ... RETURNING`` tells which are new), calls the handler with only the new events, in
    log order per partition, and stores the next offset per partition in ``consumer_positions``;
 3. only after that commit are the Kafka offsets committed (FastStream's ``NACK_ON_ERROR`` ack
-   policy commits when the handler returns and rewinds the batch when it raises).
+   policy commits when the handler returns and rewinds the batch when it raises); a handler
+   may define ``committed(conn)``, called then (to cache what it knows to be durable).
+
+The positions stored with the effects are the truth about how far the log has been applied: on
+every partition assignment the consumer seeks to them (offset 0 where none is stored), so a
+database restored from a backup or views rebuilt from scratch re-read what they lack.
 
 If the handler raises, the transaction is rolled back and the batch's events are applied one
 transaction each; an event whose handler raises again is dead-lettered and consumption goes on.
@@ -29,7 +34,7 @@ from typing import Any, cast
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
@@ -119,6 +124,19 @@ class _Stopping(Exception):
     """The consumer is stopping: abandon the batch (it is redelivered after restart)."""
 
 
+class _ResumeAtStoredPositions(ConsumerRebalanceListener):
+    """Seeks newly assigned partitions to the positions stored in the consumer's database."""
+
+    def __init__(self, owner: IdempotentConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self.owner._resume(assigned)
+
+
 async def read_positions(conn: asyncpg.Connection, consumer: str) -> dict[str, dict[int, int]]:
     """The next offset per topic and partition that ``consumer`` has applied: its watermark."""
     rows = await conn.fetch(
@@ -158,6 +176,7 @@ class IdempotentConsumer:
         self._broker: KafkaBroker | None = None
         self._dlq: AIOKafkaProducer | None = None
         self._connector: asyncio.Task[None] | None = None
+        self._subscriber: Any = None
         self._stopping = asyncio.Event()
         self._failures = 0
 
@@ -218,6 +237,7 @@ class IdempotentConsumer:
         subscriber = broker.subscriber(
             *self.topics,
             group_id=self.group_id,
+            listener=_ResumeAtStoredPositions(self),
             batch=True,
             max_records=self.batch_size,
             auto_offset_reset="earliest",
@@ -227,6 +247,7 @@ class IdempotentConsumer:
             heartbeat_interval_ms=max(100, session_ms // 4),
         )
         subscriber(self._on_batch, parser=_safe_parser, decoder=_raw_records)
+        self._subscriber = subscriber
         try:
             await producer.start()
             await broker.start()
@@ -247,6 +268,32 @@ class IdempotentConsumer:
         if producer is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(producer.stop(), 5)
+
+    async def _resume(self, assigned: set[TopicPartition]) -> None:
+        """Start each assigned partition at the position stored with this consumer's effects.
+
+        The database, not Kafka's committed offset, says how far the log has been applied: it
+        is written in the same transaction as the effects. So a database restored from a
+        backup, or views rebuilt by a migration that cleared the positions, make the consumer
+        re-read what they lack (from offset 0 where nothing is stored); the inbox keeps
+        re-reading harmless. If the positions cannot be read, Kafka's committed offsets are
+        used: they never run ahead of the database, so at worst records are redelivered.
+        """
+        consumer = getattr(self._subscriber, "consumer", None)
+        if not assigned or self._pool is None or consumer is None:
+            return
+        try:
+            async with self._pool.acquire() as conn:
+                stored = await read_positions(cast(asyncpg.Connection, conn), self.name)
+        except Exception as exc:
+            log.warning(
+                "cannot read stored positions; resuming at committed offsets",
+                consumer=self.name,
+                error=_brief(exc),
+            )
+            return
+        for tp in sorted(assigned):
+            consumer.seek(tp, stored.get(tp.topic, {}).get(tp.partition, 0))
 
     # -- one batch -------------------------------------------------------------------------------
     async def _on_batch(self, records: Any) -> None:
@@ -323,6 +370,9 @@ class IdempotentConsumer:
                         raise
                     raise HandlerFailed(str(exc)) from exc
             await _save_positions(conn, self.name, positions)
+        committed = getattr(self.handler, "committed", None)
+        if committed is not None and fresh:
+            committed(conn)  # lets a handler cache what it wrote, now that it is durable
         CONSUMED_EVENTS.labels(self.name, "applied").inc(len(fresh))
         if duplicates := len(events) - len(fresh):
             CONSUMED_EVENTS.labels(self.name, "duplicate").inc(duplicates)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -19,10 +18,11 @@ from typing import Any, cast
 import asyncpg
 
 from services.reporting.db import Conn
+from services.reporting.projections.area_ids import area_code
 from services.reporting.projections.model import CELL_LEVELS, DYNAMIC_OBJECTS
 from services.reporting.projections.store import LIVE
 from services.reporting.settings import ReportingSettings
-from services.reporting.summary import area_name, shape, watermark
+from services.reporting.summary import area_name, leaves, shape, watermark
 from services.reporting.suppression import Cell, area_equations, suppress, tree_equations
 from shared.areas import area_level, areas, is_within, parent
 from shared.contract.envelope import new_event
@@ -51,19 +51,8 @@ async def published_tree(conn: Conn, scope: str, schema: str = LIVE) -> dict[str
 async def tree_values(
     conn: Conn, codes: list[str], today: date, schema: str = LIVE
 ) -> dict[str, dict[str, Decimal]]:
-    values: dict[str, dict[str, Decimal]] = {c: defaultdict(Decimal) for c in codes}
-    wanted = set(codes)
-    for r in await conn.fetch(f"SELECT area, path, v FROM {schema}.cells WHERE v <> 0"):
-        if r["area"] in wanted:
-            values[r["area"]][r["path"]] += r["v"]
-    for r in await conn.fetch(
-        f"SELECT area, sum(n) AS n FROM {schema}.cube WHERE area = ANY($1::text[])"
-        " AND metric = 'cases_due' AND dims < $2 GROUP BY area",
-        codes,
-        today.isoformat(),
-    ):
-        values[r["area"]]["cases_past_deadline"] += r["n"]
-    return values
+    """The summary leaves of ``codes`` (published areas: their leaves are materialised)."""
+    return await leaves(conn, codes, schema, today)
 
 
 def suppressed_totals(
@@ -107,7 +96,10 @@ def nest_nullable(leaves: dict[str, Decimal | None], objects: tuple[str, ...]) -
 async def publish_once(conn: Conn, settings: ReportingSettings, today: date | None = None) -> int:
     """Publish every dirty area in one transaction; return how many events were written."""
     async with conn.transaction(isolation="repeatable_read"):
-        dirty = [r["area"] for r in await conn.fetch(f"DELETE FROM {LIVE}.dirty RETURNING area")]
+        dirty = [
+            area_code(r["area"])
+            for r in await conn.fetch(f"DELETE FROM {LIVE}.dirty RETURNING area")
+        ]
         if not dirty:
             return 0
         children = await published_tree(conn, settings.scope)

@@ -29,15 +29,14 @@ from services.reporting.projections.delta import (
     Projection,
     Subject,
     Value,
-    cell_deltas,
-    expand,
     project,
     sum_into,
 )
 from services.reporting.projections.handler import FIGURE_TOPICS, ProjectionHandler
+from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.store import (
     LIVE,
-    apply_figures,
+    apply_leaves,
     note_areas,
     note_batch,
     save_subjects,
@@ -66,6 +65,10 @@ async def _create_shadow(conn: Conn) -> None:
     for table in TABLES:
         await conn.execute(f"CREATE TABLE {SHADOW}.{table} (LIKE {LIVE}.{table} INCLUDING ALL)")
     await conn.execute(f"INSERT INTO {SHADOW}.meta DEFAULT VALUES")
+    view = await conn.fetchval("SELECT pg_get_viewdef($1::regclass)", f"{LIVE}.figures")
+    await conn.execute(
+        f"CREATE VIEW {SHADOW}.figures AS {view.replace(f'{LIVE}.cube', f'{SHADOW}.cube')}"
+    )
 
 
 async def _apply(
@@ -130,17 +133,16 @@ def _chunks(keys: list[T], size: int = 50_000) -> list[list[T]]:
 
 
 async def _write(conn: Conn, memory: _Memory) -> None:
-    """Expand once (sums are linear, so expanding the total equals summing expansions)."""
-    cube = expand(memory.leaves)
-    cells = cell_deltas(cube)
+    """Write the folded state once; PostgreSQL expands the leaves to every ancestor."""
+    keys = FigureKeys()
     async with conn.transaction():
         for ids in _chunks(sorted(memory.subjects)):
             await save_subjects(conn, {i: memory.subjects[i] for i in ids}, SHADOW)
         await note_areas(conn, {k[0] for k in memory.leaves}, SHADOW)
-        for ck in _chunks(sorted(cube)):
-            await apply_figures(conn, {k: cube[k] for k in ck}, {}, SHADOW)
-        for lk in _chunks(sorted(cells)):
-            await apply_figures(conn, {}, {k: cells[k] for k in lk}, SHADOW)
+        for chunk in _chunks(sorted(memory.leaves)):
+            leaves = {k: memory.leaves[k] for k in chunk}
+            await apply_leaves(conn, keys, leaves, SHADOW, track_dirty=False)
+            keys.committed(conn)  # one transaction: ids learned in it stay valid within it
         await note_batch(conn, memory.totals, SHADOW)
 
 

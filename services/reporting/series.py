@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.reporting.db import Conn
+from services.reporting.projections.area_ids import area_id
 from services.reporting.projections.model import MONTHLY_SERIES, NONE, SEP, SEXES
 from services.reporting.projections.store import LIVE
 
@@ -31,9 +32,10 @@ async def read_series(
     schema: str = LIVE,
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        f"SELECT dims, n, amount FROM {schema}.cube WHERE area = $1 AND metric = 'monthly'"
-        " AND (n <> 0 OR amount <> 0) ORDER BY dims",
-        code,
+        f"SELECT k.dims, c.n, c.amount FROM {schema}.cube AS c JOIN figure_keys AS k"
+        " ON k.id = c.key WHERE c.area = $1 AND k.metric = 'monthly'"
+        " AND (c.n <> 0 OR c.amount <> 0) ORDER BY k.dims",
+        area_id(code),
     )
     months: dict[str, dict[str, Any]] = {}
     for r in rows:

@@ -14,11 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from services.reporting.db import Conn
+from services.reporting.projections.area_ids import area_id
 from services.reporting.projections.model import (
     CELL_LEVELS,
     DYNAMIC_OBJECTS,
-    SUMMARY_METRICS,
-    cell_paths,
     is_pseudo,
     template_paths,
 )
@@ -66,37 +65,38 @@ async def known(conn: Conn, code: str, schema: str) -> bool:
     return bool(await conn.fetchval(f"SELECT 1 FROM {schema}.extra_areas WHERE code = $1", code))
 
 
+_CELLS = (
+    "SELECT c.area, p.path, c.v FROM {schema}.cells AS c JOIN figure_paths AS p ON p.id = c.path"
+    " WHERE c.area = ANY($1::bigint[]) AND c.v <> 0"
+)
+# Below the regency the leaves are derived from the cube, through the same key -> leaf mapping
+# that fills the materialised cells (figure_key_paths), so both agree.
+_DERIVED = (
+    "SELECT c.area, p.path, sum(CASE WHEN kp.amount THEN c.amount ELSE c.n END) AS v"
+    " FROM {schema}.cube AS c JOIN figure_key_paths AS kp ON kp.key = c.key"
+    " JOIN figure_paths AS p ON p.id = kp.path"
+    " WHERE c.area = ANY($2::bigint[]) GROUP BY 1, 2"
+)
+_PAST_DEADLINE = (
+    "SELECT c.area, 'cases_past_deadline' AS path, sum(c.n) AS v FROM {schema}.cube AS c"
+    " JOIN figure_keys AS k ON k.id = c.key"
+    " WHERE c.area = ANY($3::bigint[]) AND k.metric = 'cases_due' AND k.dims < $4 GROUP BY 1"
+)
+
+
 async def leaves(
     conn: Conn, codes: list[str], schema: str, today: date
 ) -> dict[str, dict[str, Decimal]]:
     """Summary leaves of each area: materialised cells or derived from the cube."""
     out: dict[str, dict[str, Decimal]] = {c: defaultdict(Decimal) for c in codes}
-    cell_codes = [c for c in codes if area_level(c) in CELL_LEVELS]
-    cube_codes = [c for c in codes if area_level(c) not in CELL_LEVELS]
-    if cell_codes:
-        for r in await conn.fetch(
-            f"SELECT area, path, v FROM {schema}.cells WHERE area = ANY($1::text[]) AND v <> 0",
-            cell_codes,
-        ):
-            out[r["area"]][r["path"]] += r["v"]
-    if cube_codes:
-        for r in await conn.fetch(
-            f"SELECT area, metric, dims, n, amount FROM {schema}.cube"
-            " WHERE area = ANY($1::text[]) AND metric = ANY($2::text[])"
-            " AND (n <> 0 OR amount <> 0)",
-            cube_codes,
-            list(SUMMARY_METRICS),
-        ):
-            target = out[r["area"]]
-            for path, value in cell_paths(r["metric"], r["dims"], r["n"], r["amount"]):
-                target[path] += value
-    for r in await conn.fetch(
-        f"SELECT area, sum(n) AS n FROM {schema}.cube WHERE area = ANY($1::text[])"
-        " AND metric = 'cases_due' AND dims < $2 GROUP BY area",
-        codes,
-        today.isoformat(),
-    ):
-        out[r["area"]]["cases_past_deadline"] += r["n"]
+    ids = {area_id(c): c for c in codes}
+    cell_ids = [i for i, c in ids.items() if area_level(c) in CELL_LEVELS]
+    cube_ids = [i for i, c in ids.items() if area_level(c) not in CELL_LEVELS]
+    sql = " UNION ALL ".join((_CELLS, _DERIVED, _PAST_DEADLINE)).format(schema=schema)
+    for r in await conn.fetch(sql, cell_ids, cube_ids, list(ids), today.isoformat()):
+        v = r["v"]
+        if v:
+            out[ids[r["area"]]][r["path"]] += v
     return out
 
 
@@ -304,12 +304,15 @@ EMPTY = "empty"
 
 
 async def checksums(conn: Conn, codes: list[str], schema: str) -> dict[str, str]:
+    """md5 of an area's non-zero figure rows in words (independent of the dictionary's ids)."""
+    ids = {area_id(c): c for c in codes}
     rows = await conn.fetch(
-        "SELECT area, md5(string_agg(metric || '|' || dims || '=' || n || '/'"
-        " || trim_scale(amount)::text, ';' ORDER BY metric, dims)) AS sum"
-        f" FROM {schema}.cube WHERE area = ANY($1::text[]) AND (n <> 0 OR amount <> 0)"
-        " GROUP BY area",
-        codes,
+        "SELECT c.area, md5(string_agg(k.metric || '|' || k.dims || '=' || c.n || '/'"
+        " || trim_scale(c.amount)::text, ';'"
+        ' ORDER BY k.metric COLLATE "C", k.dims COLLATE "C"))'
+        f" AS sum FROM {schema}.cube AS c JOIN figure_keys AS k ON k.id = c.key"
+        " WHERE c.area = ANY($1::bigint[]) AND (c.n <> 0 OR c.amount <> 0) GROUP BY c.area",
+        list(ids),
     )
-    found = {r["area"]: r["sum"] for r in rows}
+    found = {ids[r["area"]]: r["sum"] for r in rows}
     return {c: found.get(c, EMPTY) for c in codes}

@@ -52,21 +52,22 @@ async def test_compare_names_the_first_area_that_differs(make_database) -> None:
         assert same.area == "53" and same.agree, same.describe()
 
         village = await pools[1].fetchval(
-            "SELECT area FROM projection.cube WHERE metric = 'workers' AND area LIKE '53.%.%.%'"
+            "SELECT area FROM projection.figures WHERE metric = 'workers' AND area LIKE '53.%.%.%'"
             " ORDER BY area LIMIT 1"
         )
         # As if the province node had missed one registration there: the village and every
         # ancestor are one worker short.
         async with pools[1].acquire() as conn:
-            dims = await conn.fetchval(
-                "SELECT min(dims) FROM projection.cube WHERE area = $1 AND metric = 'workers'",
+            key = await conn.fetchval(
+                "SELECT min(c.key) FROM projection.cube AS c JOIN figure_keys AS k"
+                " ON k.id = c.key WHERE c.area = area_id($1) AND k.metric = 'workers'",
                 village,
             )
             await conn.execute(
-                "UPDATE projection.cube SET n = n - 1 WHERE area = ANY($1::text[])"
-                " AND metric = 'workers' AND dims = $2",
+                "UPDATE projection.cube SET n = n - 1"
+                " WHERE area IN (SELECT area_id(unnest($1::text[]))) AND key = $2",
                 ancestors(village),
-                dims,
+                key,
             )
         differs = await compare_with(a, b, None)
         assert not differs.agree

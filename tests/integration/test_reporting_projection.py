@@ -12,6 +12,7 @@ import pytest
 
 from services.reporting.db import Conn
 from services.reporting.projections.handler import ProjectionHandler
+from services.reporting.projections.store import figures
 from services.reporting.summary import read_checksums, read_summary
 from shared.areas import NATION, area_level
 from tests.unit.reporting.events import Consumed, random_stream
@@ -143,10 +144,7 @@ async def test_duplicates_and_replays_change_nothing(make_database) -> None:
 
 
 async def all_checksums(conn: Conn) -> dict[tuple[str, str, str], Any]:
-    rows = await conn.fetch(
-        "SELECT area, metric, dims, n, amount FROM projection.cube WHERE n <> 0 OR amount <> 0"
-    )
-    return {(r["area"], r["metric"], r["dims"]): (r["n"], r["amount"]) for r in rows}
+    return await figures(conn)
 
 
 async def test_province_node_equals_national_node_for_its_province(make_database) -> None:
@@ -183,7 +181,9 @@ async def test_province_node_equals_national_node_for_its_province(make_database
             # The province node holds nothing else; the nation there is just its province.
             whole = await read_summary(b, NATION, scope="53", consumer="reporting")
             assert [c["area"] for c in whole["children"]] == ["53"]
-            other = await b.fetchval("SELECT count(*) FROM projection.cube WHERE area LIKE '32%'")
+            other = await b.fetchval(
+                "SELECT count(*) FROM projection.figures WHERE area LIKE '32%'"
+            )
             assert other == 0
     finally:
         await national.close()

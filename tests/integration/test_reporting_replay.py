@@ -37,8 +37,8 @@ async def test_replay_rebuilds_and_swaps_while_live(make_database, service_setti
             await caught_up(client, sent)
             # Damage the live views, as a projection bug would.
             conn = await asyncpg.connect(dsn)
-            await conn.execute("UPDATE projection.cube SET n = n + 7 WHERE area = '53'")
-            await conn.execute("UPDATE projection.cells SET v = v + 7 WHERE area = '53'")
+            await conn.execute("UPDATE projection.cube SET n = n + 7 WHERE area = area_id('53')")
+            await conn.execute("UPDATE projection.cells SET v = v + 7 WHERE area = area_id('53')")
             await conn.close()
 
             reads = 0

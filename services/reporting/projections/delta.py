@@ -29,7 +29,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from services.reporting.projections.model import CELL_LEVELS, cell_paths, dims, leaf_area
+from services.reporting.projections.model import CELL_LEVELS, NONE, SEP, cell_paths, dims, leaf_area
 from shared.areas import ancestors, area_level, is_within
 from shared.contract.envelope import Envelope
 from shared.contract.events import (
@@ -58,6 +58,15 @@ class EventLike(Protocol):
     def data(self) -> EventData: ...
 
 
+# The attributes each kind of subject keeps, in the order they are stored (``Subject.state``).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "worker": ("status", "sex", "procedural", "occupation", "destination"),
+    "case": ("category", "gbv_type", "level", "status", "sex", "procedural", "due_on"),
+    "alert": ("severity", "rule", "level", "status"),
+    "agency": ("status",),
+}
+
+
 @dataclass
 class Subject:
     """Transition state of one aggregate: codes only, keyed by its pseudonymous id."""
@@ -65,28 +74,42 @@ class Subject:
     kind: str
     area: str
     seq: int
-    attrs: dict[str, Any]
+    attrs: dict[str, str | None]
+
+    def state(self) -> str:
+        """The attributes as stored: codes joined with ``|`` in ``FIELDS`` order."""
+        return dims(*(self.attrs.get(f) for f in FIELDS[self.kind]))
+
+    @classmethod
+    def stored(cls, kind: str, area: str, seq: int, state: str) -> Subject:
+        values = [None if v == NONE else v for v in state.split(SEP)]
+        return cls(kind, area, seq, dict(zip(FIELDS[kind], values, strict=True)))
 
     def contributions(self) -> list[tuple[str, str]]:
         """(metric, dims) rows this subject currently counts +1 in, at its area."""
         a = self.attrs
         if self.kind == "worker":
-            proc = "procedural" if a["procedural"] else "non_procedural"
             return [
                 (
                     "workers",
-                    dims(a["status"], a["sex"], proc, a.get("occupation"), a.get("destination")),
+                    dims(a["status"], a["sex"], a["procedural"], a["occupation"], a["destination"]),
                 )
             ]
         if self.kind == "case":
-            proc = "procedural" if a["procedural"] else "non_procedural"
             rows = [
                 (
                     "cases",
-                    dims(a["category"], a.get("gbv_type"), a["level"], a["status"], a["sex"], proc),
+                    dims(
+                        a["category"],
+                        a["gbv_type"],
+                        a["level"],
+                        a["status"],
+                        a["sex"],
+                        a["procedural"],
+                    ),
                 )
             ]
-            if a["status"] != "closed" and a.get("due_on"):
+            if a["status"] != "closed" and a["due_on"]:
                 rows.append(("cases_due", a["due_on"]))
             return rows
         if self.kind == "alert":
@@ -184,7 +207,12 @@ def _seen(out: Projection, when: datetime) -> None:
 
 
 def _month(env: Envelope) -> str:
-    return env.time.strftime("%Y-%m")
+    t = env.time
+    return f"{t.year:04d}-{t.month:02d}"
+
+
+def _procedural(flag: bool) -> str:
+    return "procedural" if flag else "non_procedural"
 
 
 def _fee(flows: dict[Key, Value], area: str, env: Envelope, data: FeeCharged) -> None:
@@ -206,10 +234,10 @@ def _transition(
     if t == "worker-registered":
         assert isinstance(data, WorkerRegistered)
         _add(flows, (area, "monthly", dims(month, "registered", data.sex)), 1)
-        attrs: dict[str, Any] = {
+        attrs: dict[str, str | None] = {
             "status": "registered",
             "sex": str(data.sex),
-            "procedural": data.procedural,
+            "procedural": _procedural(data.procedural),
             "occupation": str(data.occupation) if data.occupation else None,
             "destination": None,
         }
@@ -223,7 +251,7 @@ def _transition(
             "level": str(data.level),
             "status": str(data.status),
             "sex": str(data.sex),
-            "procedural": data.procedural,
+            "procedural": _procedural(data.procedural),
             "due_on": data.due_on.isoformat() if data.due_on else None,
         }
         return Subject("case", area, env.sequence, attrs)

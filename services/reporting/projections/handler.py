@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.reporting.db import Conn
-from services.reporting.projections.delta import EventLike, cell_deltas, expand, project
+from services.reporting.projections.delta import EventLike, project
+from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.store import (
     LIVE,
-    apply_figures,
+    apply_leaves,
     load_subjects,
-    mark_dirty,
     note_areas,
     note_batch,
     save_subjects,
@@ -25,24 +25,30 @@ FIGURE_TOPICS = (
 
 
 class ProjectionHandler:
-    """Projects a batch: load state, compute deltas in Python, write them with one upsert."""
+    """Projects a batch: load state, compute village-level deltas, write them in one statement.
+
+    One handler serves one database (it caches that database's figure-key ids).
+    """
 
     def __init__(self, scope: str = "ID", schema: str = LIVE, track_dirty: bool = True) -> None:
         self.scope = scope
         self.schema = schema
         self.track_dirty = track_dirty
+        self.keys = FigureKeys()
 
     async def __call__(self, conn: Conn, events: Sequence[EventLike]) -> None:
+        self.keys.forget(conn)
         if not events:
             return
-        ids = {e.envelope.subject for e in events}
-        subjects = await load_subjects(conn, ids, self.schema)
+        subjects = await load_subjects(conn, {e.envelope.subject for e in events}, self.schema)
         result = project(events, subjects, self.scope)
-        cube = expand(result.deltas)
-        cells = cell_deltas(cube)
         await save_subjects(conn, result.subjects, self.schema)
         await note_areas(conn, {k[0] for k in result.deltas}, self.schema)
-        await apply_figures(conn, cube, cells, self.schema)
-        if self.track_dirty:
-            await mark_dirty(conn, sorted({a for a, _ in cells}), self.schema)
+        await apply_leaves(
+            conn, self.keys, result.deltas, self.schema, track_dirty=self.track_dirty
+        )
         await note_batch(conn, result, self.schema)
+
+    def committed(self, conn: Conn) -> None:
+        """Called by the consumer once the transaction this handler ran in has committed."""
+        self.keys.committed(conn)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from shared.areas import NATION, area_level
 from shared.contract.codes import (
@@ -75,39 +76,48 @@ def dims(*codes: object) -> str:
     return SEP.join(NONE if c is None else str(c).replace(SEP, "/") for c in codes)
 
 
-def cell_paths(metric: str, key: str, n: int, amount: Decimal) -> Iterator[tuple[str, Decimal]]:
-    """The summary leaves one cube row contributes to, with the value it adds to each."""
+@lru_cache(maxsize=100_000)
+def leaf_paths(metric: str, key: str) -> tuple[tuple[str, bool], ...]:
+    """The summary leaves one cube row adds to: (path, True if it adds the amount, else n)."""
     parts = key.split(SEP)
-    count = Decimal(n)
+    out: list[tuple[str, bool]] = []
     if metric == "workers":
         status, sex, procedural, occupation, destination = parts
-        yield f"workers/{status}/{sex}", count
+        out.append((f"workers/{status}/{sex}", False))
         if procedural == "non_procedural":
-            yield f"workers_non_procedural/{status}/{sex}", count
+            out.append((f"workers_non_procedural/{status}/{sex}", False))
         if status == "departed":
-            yield f"workers_abroad_by_occupation/{occupation}/{sex}", count
-            yield f"workers_abroad_by_destination/{destination}/{sex}", count
+            out.append((f"workers_abroad_by_occupation/{occupation}/{sex}", False))
+            out.append((f"workers_abroad_by_destination/{destination}/{sex}", False))
     elif metric == "fees":
         legality, component, currency = parts
-        yield f"fees/{legality}/count", count
-        yield f"fees/{legality}/amount/{currency}", amount
-        yield f"fees_by_component/{component}/count", count
-        yield f"fees_by_component/{component}/amount/{currency}", amount
+        out.append((f"fees/{legality}/count", False))
+        out.append((f"fees/{legality}/amount/{currency}", True))
+        out.append((f"fees_by_component/{component}/count", False))
+        out.append((f"fees_by_component/{component}/amount/{currency}", True))
     elif metric == "cases":
         category, gbv_type, level, status, sex, _procedural = parts
-        yield f"cases/by_category/{category}/{sex}", count
-        yield f"cases/by_level/{level}/{sex}", count
-        yield f"cases/by_status/{status}/{sex}", count
+        out.append((f"cases/by_category/{category}/{sex}", False))
+        out.append((f"cases/by_level/{level}/{sex}", False))
+        out.append((f"cases/by_status/{status}/{sex}", False))
         if gbv_type != NONE:
-            yield f"cases/by_gbv_type/{gbv_type}/{sex}", count
+            out.append((f"cases/by_gbv_type/{gbv_type}/{sex}", False))
         if status != CaseStatus.CLOSED:
-            yield f"cases/open/{sex}", count
+            out.append((f"cases/open/{sex}", False))
     elif metric == "alerts_open":
         severity, rule, _status = parts
-        yield f"alerts_open/{severity}", count
-        yield f"alerts_open_by_rule/{rule}", count
+        out.append((f"alerts_open/{severity}", False))
+        out.append((f"alerts_open_by_rule/{rule}", False))
     elif metric == "agencies":
-        yield f"agencies/{parts[0]}", count
+        out.append((f"agencies/{parts[0]}", False))
+    return tuple(out)
+
+
+def cell_paths(metric: str, key: str, n: int, amount: Decimal) -> Iterator[tuple[str, Decimal]]:
+    """The summary leaves one cube row contributes to, with the value it adds to each."""
+    count = Decimal(n)
+    for path, uses_amount in leaf_paths(metric, key):
+        yield path, amount if uses_amount else count
 
 
 def _by_sex(prefix: str, keys: object) -> list[str]:
