@@ -63,6 +63,7 @@ from shared.areas import areas
 from shared.auth import issue_token
 from shared.consumer import IdempotentConsumer
 from shared.contract.topics import all_topics
+from shared.gc_tuning import tune_for_batches
 from shared.kafka import ensure_topics, make_producer
 from shared.logging import configure_logging
 from shared.migrations import migrate
@@ -423,6 +424,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     configure_logging(service="bench", json=False, level="WARNING")
     # FastStream logs two lines per batch at INFO and resets its logger's level on start.
     logging.getLogger("faststream.access.kafka").addFilter(lambda r: r.levelno >= logging.WARNING)
+    tune_for_batches()  # as the reporting service does at start-up
     began = time.perf_counter()
     result: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),

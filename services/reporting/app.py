@@ -14,6 +14,7 @@ from services.reporting.api import router
 from services.reporting.projections.handler import FIGURE_TOPICS, ProjectionHandler
 from services.reporting.settings import ReportingSettings
 from shared.consumer import IdempotentConsumer
+from shared.gc_tuning import tune_for_batches
 from shared.health import database_check, health_router, kafka_check
 from shared.logging import configure_logging
 from shared.migrations import migrate
@@ -33,6 +34,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(service="reporting", json=settings.log_json, level=settings.log_level)
         await migrate(settings.database_url, "services.reporting")
+        tune_for_batches()
         pool = await asyncpg.create_pool(settings.database_url, min_size=2, max_size=10)
         app.state.pool = pool
         consumer = IdempotentConsumer(

@@ -47,7 +47,9 @@ def replay(
 
     from services.reporting.replay import replay as run_replay
     from services.reporting.settings import ReportingSettings
+    from shared.gc_tuning import tune_for_batches
 
+    tune_for_batches()
     settings = ReportingSettings() if scope is None else ReportingSettings(scope=scope)
     with Progress(
         "[progress.description]{task.description}",

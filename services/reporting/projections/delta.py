@@ -21,7 +21,6 @@ Decisions (documented in the service README):
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from services.reporting.projections.model import CELL_LEVELS, NONE, SEP, cell_paths, dims, leaf_area
-from shared.areas import ancestors, area_level, is_within
+from shared.areas import NATION, ancestors, area_level, is_within
 from shared.contract.envelope import Envelope
 from shared.contract.events import (
     AgencyLicensed,
@@ -154,43 +153,55 @@ def project(
     before: dict[str, Subject | None] = {}
     current: dict[str, Subject] = {}
     flows = out.deltas
+    everywhere = scope == NATION
+    applied = skipped = 0
+    last: datetime | None = None
     for event in events:
         env = event.envelope
         sid = env.subject
-        if sid not in before:
+        if sid in before:
+            state = current.get(sid)
+        else:
             known = subjects.get(sid)
             before[sid] = known
+            state = None
             if known is not None:
-                current[sid] = dataclasses.replace(known, attrs=dict(known.attrs))
-        state = current.get(sid)
-        if state is not None and env.sequence <= state.seq:
-            out.skipped += 1  # already applied: a duplicate or a replay
+                state = current[sid] = Subject(known.kind, known.area, known.seq, dict(known.attrs))
+        seq = env.sequence
+        if state is not None and seq <= state.seq:
+            skipped += 1  # already applied: a duplicate or a replay
             continue
         area = state.area if state is not None else leaf_area(env.area)
-        if not is_within(area, scope):
-            out.skipped += 1
+        if not everywhere and not is_within(area, scope):
+            skipped += 1
             continue
-        if env.type == "fee-charged":
+        kind = env.type
+        if kind == "fee-charged":
             _fee(flows, area, env, event.data)  # type: ignore[arg-type]
             if state is not None:
-                state.seq = env.sequence
-            _seen(out, env.time)
+                state.seq = seq
+        elif state is None and kind not in _CREATORS:
+            skipped += 1  # an aggregate this node never saw created: see module docstring
             continue
-        if state is None and env.type not in _CREATORS:
-            out.skipped += 1  # an aggregate this node never saw created: see module docstring
-            continue
-        new = _transition(state, area, env, event.data, flows)
-        if new is None:
-            out.skipped += 1
-            continue
-        new.seq = env.sequence
-        current[sid] = new
-        _seen(out, env.time)
+        else:
+            new = _transition(state, area, env, event.data, flows)
+            if new is None:
+                skipped += 1
+                continue
+            new.seq = seq
+            current[sid] = new
+        applied += 1
+        if last is None or env.time > last:
+            last = env.time
+    out.applied, out.skipped, out.last_event_time = applied, skipped, last
     for sid, after in current.items():
         prior = before.get(sid)
-        if prior is not None and prior == after:
-            continue
         if prior is not None:
+            if prior == after:
+                continue
+            if prior.attrs == after.attrs and prior.area == after.area:
+                out.subjects[sid] = after  # only the sequence moved (a fee): no figure changes
+                continue
             for metric, key in prior.contributions():
                 _add(flows, (prior.area, metric, key), -1)
         for metric, key in after.contributions():
@@ -198,12 +209,6 @@ def project(
         out.subjects[sid] = after
     out.deltas = {k: v for k, v in flows.items() if v[0] != 0 or v[1] != 0}
     return out
-
-
-def _seen(out: Projection, when: datetime) -> None:
-    out.applied += 1
-    if out.last_event_time is None or when > out.last_event_time:
-        out.last_event_time = when
 
 
 def _month(env: Envelope) -> str:
@@ -228,7 +233,10 @@ def _transition(
     data: EventData,
     flows: dict[Key, Value],
 ) -> Subject | None:
-    """The subject after ``env`` (a new object), recording monthly flows; None if irrelevant."""
+    """The subject after ``env``, recording monthly flows; None if the event is irrelevant.
+
+    A creating event gives a new subject; any other changes ``state``, the batch's own copy.
+    """
     t = env.type
     month = _month(env)
     if t == "worker-registered":
@@ -270,7 +278,7 @@ def _transition(
         return Subject("agency", area, env.sequence, {"status": "licensed"})
     if state is None:
         return None
-    new = dataclasses.replace(state, attrs=dict(state.attrs))
+    new = state  # the batch's own copy (see project): changed in place
     a = new.attrs
     if t == "worker-verified":
         a["status"] = "verified"

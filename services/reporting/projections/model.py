@@ -55,6 +55,7 @@ MONTHLY_SERIES = (
 _PAD = ("00", "00", "00", "0000")
 
 
+@lru_cache(maxsize=200_000)
 def leaf_area(code: str) -> str:
     """The village-shaped code a fact is attributed to.
 
@@ -72,8 +73,10 @@ def is_pseudo(code: str) -> bool:
     return code != NATION and code.split(".")[-1] in {"00", "0000"}
 
 
+@lru_cache(maxsize=1 << 16)
 def dims(*codes: object) -> str:
-    return SEP.join(NONE if c is None else str(c).replace(SEP, "/") for c in codes)
+    """Codes joined with ``|`` (``-`` for a missing one): a cube row's dimension tuple."""
+    return SEP.join([NONE if c is None else str(c).replace(SEP, "/") for c in codes])
 
 
 @lru_cache(maxsize=100_000)

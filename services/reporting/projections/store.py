@@ -78,7 +78,7 @@ def _figures_sql(schema: str, track_dirty: bool) -> str:
         " GROUP BY 1, 2 HAVING sum(d.n) <> 0 OR sum(d.amount) <> 0"
         "), c AS ("
         f" INSERT INTO {schema}.cube AS t (area, key, n, amount)"
-        " SELECT area, key, n, amount FROM x ORDER BY area, key"
+        " SELECT area, key, n, amount FROM x ORDER BY area DESC, key"
         " ON CONFLICT (area, key) DO UPDATE SET n = t.n + EXCLUDED.n,"
         " amount = t.amount + EXCLUDED.amount"
         "), l AS ("
@@ -89,7 +89,7 @@ def _figures_sql(schema: str, track_dirty: bool) -> str:
     )
     cells = (
         f" INSERT INTO {schema}.cells AS t (area, path, v)"
-        " SELECT area, path, v FROM l ORDER BY area, path"
+        " SELECT area, path, v FROM l ORDER BY area DESC, path"
         " ON CONFLICT (area, path) DO UPDATE SET v = t.v + EXCLUDED.v"
     )
     if not track_dirty:
