@@ -41,7 +41,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench._infra import BenchInfra, bench_infra
+from bench._infra import BenchInfra, bench_infra, machine_cpu, process_cpu_seconds
 from pantau.local.procs import free_port, terminate
 from pantau.simulate import Population
 from shared.auth import issue_token
@@ -168,31 +168,6 @@ function done(summary, latency, requests)
   out:close()
 end
 """
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children so far; 0 without Linux /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot, all cores (Linux /proc)."""
-    try:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
-    except OSError:
-        return 0.0, 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    idle = values[3] + values[4]
-    return (sum(values) - idle) / ticks, sum(values) / ticks
 
 
 def unique_registrations(count: int, seed: int = 7) -> list[dict[str, Any]]:

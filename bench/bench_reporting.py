@@ -7,14 +7,16 @@ and writes ``bench/results/reporting.json``.
 
 1. **Sustained projection rate.** A realistic mix of events (workers registered, verified,
    charged fees, departed, returned; cases opened, escalated, acted on, closed; alerts raised and
-   resolved; agencies licensed; see ``bench/_reporting_data.py``) is produced to the four figure
-   topics (untimed). Then, side by side in the same run: (a) a raw aiokafka consumer reads all of
-   them (``getmany`` loop, no parsing); (b) asyncpg upserts the same number of rows into a plain
-   table (``unnest`` INSERT … ON CONFLICT DO UPDATE, one transaction per batch of the same size);
-   (c) the real projection — :class:`shared.consumer.IdempotentConsumer` with the reporting
-   :class:`ProjectionHandler` into a fresh database — from the beginning of the topics until
-   ``consumer_positions`` reach the end offsets counted from the producer's own acks (Tansu may
-   report end offsets too low right after a burst of produces).
+   resolved; agencies licensed; a subject's events far apart, as on a national log; see
+   ``bench/_reporting_data.py``) is produced to the four figure topics (untimed). Then, side by
+   side in the same run: (a) a raw aiokafka consumer reads all of them (``getmany`` loop, no
+   parsing); (b) asyncpg upserts the same number of rows into a plain table (``unnest`` INSERT …
+   ON CONFLICT DO UPDATE, one transaction per batch of the same size); (c) the real service,
+   ``pantau serve reporting`` with 1 and with ``--processes`` server processes (every process
+   is a member of the node's consumer group) into a fresh database, timed from its start until
+   its stored positions reach the end offsets counted from the producer's own acks (Tansu may
+   report end offsets too low right after a burst of produces). CPU time per event of the
+   service's processes, PostgreSQL and the broker is read from /proc.
 2. **Summary latency at national scale.** The figures a national node holds after projecting N
    workers (default 10 million) over the real 83,763 villages, with proportional fees, cases,
    alerts and agencies: the per-village state is drawn and aggregated in PostgreSQL, then fed
@@ -23,15 +25,17 @@ and writes ``bench/results/reporting.json``.
    not written: the summary reads neither). Then ``GET /v1/areas/{code}/summary`` is timed through
    HTTP against the real app (``pantau serve reporting``, uvicorn) and ``read_summary`` directly,
    for the nation, a province, a regency, a district and a village.
-3. **Full replay.** More events are produced so the topics hold ``--replay-events`` in all; the
-   reporting service has no replay command yet, so the equivalent is timed: a fresh
-   IdempotentConsumer + ProjectionHandler into an empty database from offset 0 to the end.
+3. **Full replay.** More events are produced so that the topics hold ``--replay-events`` in
+   all, the running service (the multi-process run of 1) catches up, and then the replay
+   (``services.reporting.replay.replay``, what ``pantau replay reporting`` runs) rebuilds the
+   views from offset 0 into the shadow schema and swaps them in, timed to the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -40,7 +44,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -51,17 +55,16 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench._infra import BenchInfra, bench_infra
+from bench._infra import BenchInfra, bench_infra, command_cpu_seconds, process_cpu_seconds
 from bench._reporting_data import event_stream, national_state
 from pantau.local.procs import free_port, terminate
-from services.reporting.projections.handler import FIGURE_TOPICS, ProjectionHandler
 from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.store import apply_leaves, note_areas
+from services.reporting.replay import replay
 from services.reporting.settings import ReportingSettings
 from services.reporting.summary import read_summary
 from shared.areas import areas
 from shared.auth import issue_token
-from shared.consumer import IdempotentConsumer
 from shared.contract.topics import all_topics
 from shared.gc_tuning import tune_for_batches
 from shared.kafka import ensure_topics, make_producer
@@ -188,35 +191,82 @@ async def plain_upserts(infra: BenchInfra, rows: int, batch: int) -> float:
         await conn.close()
 
 
-# -- 1c / 3. the real projection -----------------------------------------------------------------
+# -- 1c / 3. the real projection and the real replay -------------------------------------------
 
 
-async def project_topics(infra: BenchInfra, ends: Ends, batch: int, name: str) -> dict[str, Any]:
-    """A fresh consumer + ProjectionHandler into an empty database, offset 0 to ``ends``."""
-    dsn = await infra.fresh_database(f"bench_{name}")
-    await migrate(dsn, "services.reporting")
-    settings = reporting_settings(infra, dsn)
-    consumer = IdempotentConsumer(
-        name=name,
-        topics=FIGURE_TOPICS,
-        dsn=dsn,
-        handler=ProjectionHandler(settings.scope),
-        settings=settings,
-        batch_size=batch,
+def service_env(infra: BenchInfra, dsn: str, port: int, workers: int, batch: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "REPORTING_DATABASE_URL": dsn,
+        "REPORTING_KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
+        "REPORTING_KAFKA_IDEMPOTENCE": str(infra.idempotence).lower(),
+        "REPORTING_KAFKA_SESSION_TIMEOUT_MS": "2000" if not infra.idempotence else "6000",
+        # Every run reads the topics from offset 0 as a new node: its own consumer group.
+        "REPORTING_CONSUMER_GROUP": f"bench-{uuid.uuid4().hex[:8]}",
+        "REPORTING_PUBLISH_ENABLED": "false",
+        "REPORTING_PORT": str(port),
+        "REPORTING_WORKERS": str(workers),
+        "REPORTING_CONSUMER_BATCH_SIZE": str(batch),
+        "REPORTING_LOG_LEVEL": "WARNING",
+    }
+
+
+@contextlib.contextmanager
+def reporting_service(
+    infra: BenchInfra, dsn: str, workers: int, batch: int
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``pantau serve reporting`` with ``workers`` processes (each a member of the group)."""
+    port = free_port()
+    with open(RESULTS / "reporting-server.log", "ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "pantau.cli", "serve", "reporting"],
+            env=service_env(infra, dsn, port, workers, batch),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        yield server
+    finally:
+        terminate(server)
+
+
+async def positions(conn: asyncpg.Connection) -> dict[tuple[str, int], int]:
+    rows = await conn.fetch(
+        "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = 'reporting'"
     )
+    return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+
+
+async def caught_up(conn: asyncpg.Connection, ends: Ends, limit_seconds: float = 3_600) -> None:
+    deadline = time.monotonic() + limit_seconds
+    while True:
+        done = await positions(conn)
+        if all(done.get(k, 0) >= end for k, end in ends.items() if end > 0):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the reporting service did not catch up (reporting-server.log)")
+        await asyncio.sleep(0.05)
+
+
+async def project_service(
+    infra: BenchInfra, dsn: str, ends: Ends, server: subprocess.Popen[bytes]
+) -> dict[str, Any]:
+    """Time the running service from its start until its positions reach ``ends``."""
     total = sum(ends.values())
     conn = await asyncpg.connect(dsn)
-    first: float | None = None
-    first_done = 0
     try:
         started = time.perf_counter()
-        await consumer.start()
+        cpu0 = (
+            process_cpu_seconds(server.pid),
+            command_cpu_seconds("postgres"),
+            command_cpu_seconds("tansu"),
+        )
+        first: float | None = None
+        first_done = 0
         while True:
-            rows = await conn.fetch(
-                "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = $1",
-                name,
-            )
-            done = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+            if server.poll() is not None:
+                raise RuntimeError("the reporting service exited (reporting-server.log)")
+            done = await positions(conn)
             applied = sum(done.values())
             if first is None and applied:
                 first, first_done = time.perf_counter(), applied
@@ -224,25 +274,52 @@ async def project_topics(infra: BenchInfra, ends: Ends, batch: int, name: str) -
                 break
             await asyncio.sleep(0.05)
         finished = time.perf_counter()
+        service_cpu = process_cpu_seconds(server.pid) - cpu0[0]
+        postgres_cpu = command_cpu_seconds("postgres") - cpu0[1]
+        tansu_cpu = command_cpu_seconds("tansu") - cpu0[2]
         meta = await conn.fetchrow("SELECT events, skipped FROM projection.meta")
         assert meta is not None
-        inbox = await conn.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", name)
+        inbox = await conn.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'reporting'")
         cube_rows = await conn.fetchval("SELECT count(*) FROM projection.cube")
     finally:
-        await consumer.stop()
         await conn.close()
     assert first is not None
     steady = finished - first
     return {
         "events": total,
         "seconds_from_start": finished - started,
-        "group_join_and_first_batch_seconds": first - started,
+        "start_join_and_first_batch_seconds": first - started,
         "per_second_from_start": total / (finished - started),
         "per_second_steady": (total - first_done) / steady if steady > 0 else float("nan"),
+        "cpu_us_per_event": {
+            "reporting_processes": 1e6 * service_cpu / total,
+            "postgres": 1e6 * postgres_cpu / total,
+            "tansu": 1e6 * tansu_cpu / total,
+        },
         "inbox_rows": inbox,
         "events_applied": meta["events"],
         "events_skipped": meta["skipped"],
         "cube_rows": cube_rows,
+    }
+
+
+async def time_replay(infra: BenchInfra, dsn: str) -> dict[str, Any]:
+    """``pantau replay reporting``'s work, timed in this process (the service keeps running)."""
+    settings = reporting_settings(infra, dsn)
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        if done - last[0] >= 100_000:
+            last[0] = done
+            print(f"[replay] {done:,} / {total:,}", flush=True)
+
+    started = time.perf_counter()
+    outcome = await replay(settings, progress)
+    return {
+        "events": outcome.events,
+        "tail_events": outcome.tail_events,
+        "seconds": time.perf_counter() - started,
+        "per_second": outcome.events / (time.perf_counter() - started),
     }
 
 
@@ -461,32 +538,46 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         raw = await raw_consume(infra.bootstrap, ends, args.batch)
         print("[projection] plain upserts …", flush=True)
         upserts = await plain_upserts(infra, args.events, args.batch)
-        print("[projection] projection …", flush=True)
-        projection = await project_topics(infra, dict(ends), args.batch, "reporting")
-        print(f"[projection] {projection}", flush=True)
-        result["projection"] = {
-            "events": sum(ends.values()),
-            "batch": args.batch,
-            "produce_seconds_untimed": produce_seconds,
-            "load_average_before": load,
-            "raw_consume_per_second": sum(ends.values()) / raw,
-            "plain_upsert_rows_per_second": args.events / upserts,
-            "projection": projection,
-            "load_average_after": load_average(),
-        }
-
-        extra = max(0, args.replay_events - sum(ends.values()))
-        print(f"[replay] producing {extra:,} more events …", flush=True)
-        await produce(infra, extra, 2, ends)
-        load = load_average()
-        print(f"[replay] replaying {sum(ends.values()):,} events …", flush=True)
-        replay = await project_topics(infra, dict(ends), args.batch, "reporting_replay")
-        result["replay"] = {
-            "how": "no replay command exists in services/reporting yet: timed the equivalent, a "
-            "fresh IdempotentConsumer + ProjectionHandler into an empty database from offset 0",
-            "load_average_before": load,
-            **replay,
-        }
+        runs: dict[str, Any] = {}
+        for workers in sorted({1, args.processes}):
+            print(f"[projection] the service, {workers} process(es) …", flush=True)
+            dsn = await infra.fresh_database(f"bench_projection_{workers}")
+            await migrate(dsn, "services.reporting")
+            with reporting_service(infra, dsn, workers, args.batch) as server:
+                runs[str(workers)] = await project_service(infra, dsn, dict(ends), server)
+                print(f"[projection] {runs[str(workers)]}", flush=True)
+                if workers != args.processes:
+                    continue
+                result["projection"] = {
+                    "events": sum(ends.values()),
+                    "batch": args.batch,
+                    "produce_seconds_untimed": produce_seconds,
+                    "load_average_before": load,
+                    "raw_consume_per_second": sum(ends.values()) / raw,
+                    "plain_upsert_rows_per_second": args.events / upserts,
+                    "runs": runs,
+                    "processes": args.processes,
+                    "load_average_after": load_average(),
+                }
+                extra = max(0, args.replay_events - sum(ends.values()))
+                print(f"[replay] producing {extra:,} more events …", flush=True)
+                await produce(infra, extra, 2, ends)
+                conn = await asyncpg.connect(dsn)
+                try:
+                    await caught_up(conn, ends)
+                finally:
+                    await conn.close()
+                load = load_average()
+                print(f"[replay] replaying {sum(ends.values()):,} events …", flush=True)
+                result["replay"] = {
+                    "how": "services.reporting.replay.replay (pantau replay reporting) while the "
+                    f"service ({args.processes} processes) runs on the same database",
+                    "load_average_before": load,
+                    **await time_replay(infra, dsn),
+                }
+            if workers != args.processes:
+                await drop_database(infra, dsn)
+        result["projection"]["runs"] = runs
     result["wall_seconds"] = time.perf_counter() - began
     result["load_average_at_end"] = load_average()
     (RESULTS / "reporting.json").write_text(json.dumps(result, indent=2, default=str))
@@ -495,7 +586,6 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 def _rows(result: dict[str, Any]) -> Iterable[str]:
     p = result["projection"]
-    proj = p["projection"]
     yield (
         f"| raw aiokafka consume, {p['events']:,} events (getmany, batch {p['batch']:,}) | "
         f"{p['raw_consume_per_second']:,.0f} events/s | — |"
@@ -504,13 +594,17 @@ def _rows(result: dict[str, Any]) -> Iterable[str]:
         f"| asyncpg unnest upsert, {p['events']:,} rows, {p['batch']:,}/tx, plain table | "
         f"{p['plain_upsert_rows_per_second']:,.0f} rows/s | — |"
     )
-    yield (
-        f"| projection (IdempotentConsumer + ProjectionHandler), steady | "
-        f"{proj['per_second_steady']:,.0f} events/s "
-        f"({proj['per_second_from_start']:,.0f}/s incl. "
-        f"{proj['group_join_and_first_batch_seconds']:.1f} s "
-        f"group join + first batch) | ≥ 25,000 events/s |"
-    )
+    for workers, run in sorted(p["runs"].items(), key=lambda kv: int(kv[0])):
+        cpu = run["cpu_us_per_event"]
+        yield (
+            f"| projection, `pantau serve reporting` with {workers} process(es), steady "
+            f"(CPU per event: reporting {cpu['reporting_processes']:.0f} µs, PostgreSQL "
+            f"{cpu['postgres']:.0f} µs, broker {cpu['tansu']:.0f} µs) | "
+            f"{run['per_second_steady']:,.0f} events/s "
+            f"({run['per_second_from_start']:,.0f}/s incl. "
+            f"{run['start_join_and_first_batch_seconds']:.1f} s start-up, group join and "
+            f"first batch) | ≥ 25,000 events/s |"
+        )
     s = result["summary"]
     st = s["state"]
     for level, http in s["http"].items():
@@ -523,8 +617,9 @@ def _rows(result: dict[str, Any]) -> Iterable[str]:
         )
     r = result["replay"]
     yield (
-        f"| full replay of {r['events']:,} events (equivalent: fresh consumer, empty DB) | "
-        f"{r['seconds_from_start']:.1f} s ({r['per_second_from_start']:,.0f} events/s) | < 60 s |"
+        f"| full replay of {r['events']:,} events (`pantau replay reporting`, swap included; "
+        f"{r['tail_events']:,} applied during the swap) | "
+        f"{r['seconds']:.1f} s ({r['per_second']:,.0f} events/s) | < 60 s |"
     )
 
 
@@ -560,7 +655,15 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--replay-events", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200, help="summary requests per level")
-    parser.add_argument("--batch", type=int, default=2_000, help="consumer and upsert batch")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=ReportingSettings.model_fields["consumer_batch_size"].default,
+        help="consumer batch (REPORTING_CONSUMER_BATCH_SIZE), also of the raw baselines",
+    )
+    parser.add_argument(
+        "--processes", type=int, default=2, help="reporting server processes (REPORTING_WORKERS)"
+    )
     parser.add_argument("--quick", action="store_true", help=f"small run: {QUICK}")
     options = parser.parse_args()
     if options.quick:

@@ -87,6 +87,9 @@ def serve(
     service: Annotated[str, typer.Argument(help="registry, cases, alerts or reporting")],
     host: Annotated[str | None, typer.Option(help="default: <NAME>_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="default: <NAME>_PORT or its own")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="server processes; default: <NAME>_WORKERS or 1")
+    ] = None,
 ) -> None:
     """Run one service with uvicorn, its settings read from <NAME>_* environment variables."""
     import uvicorn
@@ -101,6 +104,7 @@ def serve(
         factory=True,
         host=host or settings.host,
         port=port or settings.http_port,
+        workers=workers or settings.workers,
         lifespan="on",
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=10,

@@ -58,6 +58,12 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = 10_000
     host: str = "127.0.0.1"
     port: int | None = None
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="server processes; each also runs the service's consumers, as members of "
+        "the same consumer group (the partitions are shared out among them)",
+    )
     log_json: bool | None = Field(default=None, description="None: JSON unless on a terminal")
     log_level: str = "INFO"
     relay_batch_size: int = Field(default=2_000, ge=1)

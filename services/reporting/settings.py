@@ -32,6 +32,9 @@ class ReportingSettings(ServiceSettings):
         default=10.0, gt=0, description="how often changed areas are published to agencies"
     )
     publish_enabled: bool = True
+    # Larger batches net more deltas per ancestor row (measured best near 10,000 here); a quiet
+    # log still gives small batches, so figures are not held back.
+    consumer_batch_size: int = Field(default=10_000, ge=1)
 
     @property
     def group_id(self) -> str:
