@@ -314,7 +314,7 @@ async def time_replay(infra: BenchInfra, dsn: str) -> dict[str, Any]:
             print(f"[replay] {done:,} / {total:,}", flush=True)
 
     started = time.perf_counter()
-    outcome = await replay(settings, progress)
+    outcome = await replay(settings, progress, os.cpu_count() or 1)
     return {
         "events": outcome.events,
         "tail_events": outcome.tail_events,

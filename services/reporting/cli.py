@@ -39,9 +39,14 @@ def compare(
 
 def replay(
     scope: Annotated[str | None, typer.Option(help="node scope (default REPORTING_SCOPE)")] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(min=1, help="processes folding the partitions (default: one per core)"),
+    ] = None,
 ) -> None:
     """Rebuild the reporting views from the topics beside the live ones, then swap them in."""
     import asyncio
+    import os
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -62,7 +67,7 @@ def replay(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = asyncio.run(run_replay(settings, progress))
+        result = asyncio.run(run_replay(settings, progress, processes or os.cpu_count() or 1))
     typer.echo(
         f"replayed {result.events} events ({result.tail_events} more while swapping)"
         f" in {result.seconds:.1f} s; the new views are live"

@@ -26,15 +26,13 @@ class LogEvent:
     offset: int
 
 
-async def end_offsets(
-    settings: ServiceSettings, topics: Sequence[str]
-) -> dict[TopicPartition, int]:
+async def list_partitions(settings: ServiceSettings, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics``, in topic and partition order."""
     consumer = _consumer(settings)
     await consumer.start()
     try:
         await consumer.topics()
-        parts = _partitions(consumer, topics)
-        return dict(await consumer.end_offsets(parts))
+        return _partitions(consumer, topics)
     finally:
         await consumer.stop()
 
@@ -65,9 +63,11 @@ async def read_log(
     start: dict[TopicPartition, int] | None = None,
     batch: int = 5_000,
     idle_ms: int = 1_500,
+    partitions: Sequence[tuple[str, int]] | None = None,
 ) -> AsyncIterator[list[LogEvent]]:
     """Batches of parsed events from offset 0 to ``until``, or until the log is idle.
 
+    ``partitions`` limits the reading to those (topic, partition) pairs of ``topics``.
     Without ``until`` the reader stops once no record arrived for ``idle_ms`` (some brokers,
     Tansu among them, do not report end offsets reliably). Unreadable records are skipped here:
     the live consumer already sent them to the dead-letter topic.
@@ -77,6 +77,9 @@ async def read_log(
     try:
         await consumer.topics()  # loads metadata of every topic before partitions are listed
         parts = _partitions(consumer, topics)
+        if partitions is not None:
+            wanted = set(partitions)
+            parts = [tp for tp in parts if (tp.topic, tp.partition) in wanted]
         first = start or {}
         todo = (
             set(parts)

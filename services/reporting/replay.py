@@ -14,16 +14,18 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
 import asyncpg
 from aiokafka import TopicPartition
 
 from services.reporting.db import Conn
-from services.reporting.log_reader import LogEvent, read_log
+from services.reporting.log_reader import LogEvent, list_partitions, read_log
 from services.reporting.projections.delta import (
     Key,
     Projection,
@@ -36,19 +38,22 @@ from services.reporting.projections.handler import FIGURE_TOPICS, ProjectionHand
 from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.store import (
     LIVE,
-    apply_leaves,
+    STAGED_COLUMNS,
+    apply_staged,
+    copy_subjects,
     note_areas,
     note_batch,
-    save_subjects,
+    stage_leaves,
 )
 from services.reporting.settings import ReportingSettings
+from shared.gc_tuning import tune_for_batches
 from shared.migrations import migrate
 
 SHADOW = "projection_shadow"
+STAGED = "staged_leaves"  # in the shadow, while folds write
 OLD = "projection_old"
 TABLES = ("cube", "cells", "subjects", "extra_areas", "meta", "dirty")
 
-T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (events read so far, estimated total)
 
 
@@ -65,6 +70,7 @@ async def _create_shadow(conn: Conn) -> None:
     for table in TABLES:
         await conn.execute(f"CREATE TABLE {SHADOW}.{table} (LIKE {LIVE}.{table} INCLUDING ALL)")
     await conn.execute(f"INSERT INTO {SHADOW}.meta DEFAULT VALUES")
+    await conn.execute(f"CREATE UNLOGGED TABLE {SHADOW}.{STAGED} ({STAGED_COLUMNS})")
     view = await conn.fetchval("SELECT pg_get_viewdef($1::regclass)", f"{LIVE}.figures")
     await conn.execute(
         f"CREATE VIEW {SHADOW}.figures AS {view.replace(f'{LIVE}.cube', f'{SHADOW}.cube')}"
@@ -128,22 +134,111 @@ def _fold(
         t.last_event_time = result.last_event_time
 
 
-def _chunks(keys: list[T], size: int = 50_000) -> list[list[T]]:
-    return [keys[i : i + size] for i in range(0, len(keys), size)]
-
-
 async def _write(conn: Conn, memory: _Memory) -> None:
-    """Write the folded state once; PostgreSQL expands the leaves to every ancestor."""
+    """Write the folded state: subjects and totals to the shadow, figure deltas staged.
+
+    Folds running at once stage their village-level deltas in one unindexed table (they share
+    villages, so writing the figures directly would make them wait on each other's rows);
+    :func:`replay` then sums and expands them in one statement. The figure keys are
+    registered first, in a transaction of their own, so that folds never wait on each other's
+    new keys inside their long transactions.
+    """
     keys = FigureKeys()
     async with conn.transaction():
-        for ids in _chunks(sorted(memory.subjects)):
-            await save_subjects(conn, {i: memory.subjects[i] for i in ids}, SHADOW)
+        await keys.ids(conn, {(metric, dims) for _, metric, dims in memory.leaves})
+    keys.committed(conn)
+    async with conn.transaction():
+        # Each fold owns its partitions' subjects: none is in the shadow yet.
+        await copy_subjects(conn, memory.subjects, SHADOW)
         await note_areas(conn, {k[0] for k in memory.leaves}, SHADOW)
-        for chunk in _chunks(sorted(memory.leaves)):
-            leaves = {k: memory.leaves[k] for k in chunk}
-            await apply_leaves(conn, keys, leaves, SHADOW, track_dirty=False)
-            keys.committed(conn)  # one transaction: ids learned in it stay valid within it
+        await stage_leaves(conn, keys, memory.leaves, SHADOW, STAGED)
         await note_batch(conn, memory.totals, SHADOW)
+
+
+@dataclass
+class Folded:
+    """What one fold wrote to the shadow: where it stopped per partition, how much it read."""
+
+    positions: dict[tuple[str, int], int]
+    read: int
+    read_seconds: float  # reading, parsing and folding in memory
+    write_seconds: float  # writing the folded state to the shadow schema
+
+
+async def fold_into_shadow(
+    settings: ReportingSettings,
+    partitions: list[tuple[str, int]],
+    progress: Callable[[int], None] | None = None,
+) -> Folded:
+    """Read ``partitions`` from offset 0 until idle, fold them in memory, write the shadow."""
+    seen: set[object] = set()
+    positions: dict[TopicPartition, int] = {}
+    memory = _Memory({}, {}, Projection())
+    read = 0
+    chunk = max(settings.consumer_batch_size, 10_000)
+    started = time.perf_counter()
+    async for batch in read_log(settings, FIGURE_TOPICS, batch=chunk, partitions=partitions):
+        _fold(memory, settings.scope, batch, seen, positions)
+        read += len(batch)
+        if progress is not None:
+            progress(len(batch))
+    folded = time.perf_counter()
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await _write(conn, memory)
+    finally:
+        await conn.close()
+    return Folded(
+        {(tp.topic, tp.partition): o for tp, o in positions.items()},
+        read,
+        folded - started,
+        time.perf_counter() - folded,
+    )
+
+
+def _counter(progress: Progress | None, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    done = [0]
+
+    def count(n: int) -> None:
+        done[0] += n
+        progress(done[0], max(total, done[0]))
+
+    return count
+
+
+def _fold_process(settings_json: str, partitions: list[tuple[str, int]], queue: Any) -> Folded:
+    """A child process's share of the replay (run by :func:`_fold_in_processes`)."""
+    tune_for_batches()
+    settings = ReportingSettings.model_validate_json(settings_json)
+    return asyncio.run(fold_into_shadow(settings, partitions, queue.put))
+
+
+async def _fold_in_processes(
+    settings: ReportingSettings,
+    groups: list[list[tuple[str, int]]],
+    progress: Progress | None,
+    total: int,
+) -> list[Folded]:
+    loop = asyncio.get_running_loop()
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(len(groups), mp_context=context) as pool:
+        queue = manager.Queue()
+        settings_json = settings.model_dump_json()
+        jobs = [
+            loop.run_in_executor(pool, _fold_process, settings_json, group, queue)
+            for group in groups
+        ]
+        count = _counter(progress, total)
+        pending = asyncio.gather(*jobs)
+        while not pending.done():
+            await asyncio.wait([pending], timeout=0.2)
+            while not queue.empty():
+                n = queue.get()
+                if count is not None:
+                    count(n)
+        return list(pending.result())
 
 
 async def _live_positions(conn: Conn, consumer: str) -> dict[TopicPartition, int]:
@@ -158,8 +253,14 @@ def _ahead(shadow: dict[TopicPartition, int], live: dict[TopicPartition, int]) -
     return any(off > live.get(tp, 0) for tp, off in shadow.items())
 
 
-async def replay(settings: ReportingSettings, progress: Progress | None = None) -> ReplayResult:
-    """Rebuild the reporting views from the log and swap them in without stopping reads."""
+async def replay(
+    settings: ReportingSettings, progress: Progress | None = None, processes: int = 1
+) -> ReplayResult:
+    """Rebuild the reporting views from the log and swap them in without stopping reads.
+
+    ``processes`` > 1 folds the partitions in that many processes at once: a subject's events
+    are all in one partition and figures add up, so each process folds and writes its share.
+    """
     started = time.perf_counter()
     await migrate(settings.database_url, "services.reporting")
     conn = await asyncpg.connect(settings.database_url)
@@ -170,18 +271,18 @@ async def replay(settings: ReportingSettings, progress: Progress | None = None) 
             settings.consumer_name,
         )
         handler = ProjectionHandler(settings.scope, schema=SHADOW, track_dirty=False)
-        seen: set[object] = set()
-        positions: dict[TopicPartition, int] = {}
-        read = 0
-        memory = _Memory({}, {}, Projection())
-        chunk = max(settings.consumer_batch_size, 10_000)
-        async for batch in read_log(settings, FIGURE_TOPICS, batch=chunk):
-            _fold(memory, settings.scope, batch, seen, positions)
-            read += len(batch)
-            if progress is not None:
-                progress(read, max(total, read))
-        await _write(conn, memory)
-        del memory
+        parts = [(tp.topic, tp.partition) for tp in await list_partitions(settings, FIGURE_TOPICS)]
+        groups = [g for g in (parts[i::processes] for i in range(max(1, processes))) if g]
+        if len(groups) == 1:
+            folded = [await fold_into_shadow(settings, groups[0], _counter(progress, total))]
+        else:
+            folded = await _fold_in_processes(settings, groups, progress, total)
+        async with conn.transaction():
+            await apply_staged(conn, SHADOW, STAGED)
+            await conn.execute(f"DROP TABLE {SHADOW}.{STAGED}")
+        positions = {TopicPartition(t, p): o for f in folded for (t, p), o in f.positions.items()}
+        read = sum(f.read for f in folded)
+        seen: set[object] = set()  # the tail: sequences stop any copy of a folded event
         tail = 0
         for _attempt in range(600):
             live = await _live_positions(conn, settings.consumer_name)

@@ -55,7 +55,9 @@ async def test_replay_rebuilds_and_swaps_while_live(make_database, service_setti
             reader = asyncio.create_task(keep_reading())
             more = asyncio.create_task(publish(settings, random_stream(400, seed=62)))
             seen: list[tuple[int, int]] = []
-            result = await replay(settings, lambda done, total: seen.append((done, total)))
+            result = await replay(
+                settings, lambda done, total: seen.append((done, total)), processes=2
+            )
             later = await more
             stop.set()
             await reader

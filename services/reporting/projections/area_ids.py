@@ -13,12 +13,8 @@ from functools import lru_cache
 from shared.areas import NATION
 
 NATION_ID = 1
-# Ids below these bounds are of that level or above: regency ids have 5 digits, districts 7.
-REGENCY_OR_ABOVE = 100_000
-# Dividing a village id by these gives its district, regency and province.
-DISTRICT_DIVISOR = 10**4
-REGENCY_DIVISOR = 10**6
-PROVINCE_DIVISOR = 10**8
+DISTRICT_DIVISOR = 10**4  # a village's id / 10^4 is its district's
+LEVEL_STEP = 100  # a district's id / 100 is its regency's, a regency's its province's, …
 
 
 @lru_cache(maxsize=200_000)

@@ -20,10 +20,7 @@ from decimal import Decimal
 from services.reporting.db import Conn
 from services.reporting.projections.area_ids import (
     DISTRICT_DIVISOR,
-    NATION_ID,
-    PROVINCE_DIVISOR,
-    REGENCY_DIVISOR,
-    REGENCY_OR_ABOVE,
+    LEVEL_STEP,
     area_code,
     area_id,
 )
@@ -64,26 +61,50 @@ async def save_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str
     )
 
 
-def _figures_sql(schema: str, track_dirty: bool) -> str:
+_FROM_ARRAYS = (
+    "SELECT * FROM unnest($1::bigint[], $2::int[], $3::bool[], $4::bigint[], $5::numeric[])"
+    " AS d(area, key, series, n, amount)"
+)
+
+
+# What a regency sums: its districts, and the monthly series rows of its villages.
+_DISTRICTS_AND_SERIES = (
+    "(SELECT * FROM dis UNION ALL"
+    f" SELECT area / {DISTRICT_DIVISOR}, key, n, amount FROM d WHERE series) AS s"
+)
+
+
+def _sums(source: str, divisor: int) -> str:
+    """The rows of ``source`` summed per (ancestor ``area / divisor``, key)."""
+    return (
+        f"SELECT area / {divisor} AS area, key, sum(n)::bigint AS n, sum(amount) AS amount"
+        f" FROM {source} GROUP BY 1, 2"
+    )
+
+
+def _figures_sql(schema: str, track_dirty: bool, source: str = _FROM_ARRAYS) -> str:
+    # ``d`` holds one row per (village, key): the villages' rows as they are; each level above
+    # sums the level below (a district id is its villages' ids / 10^4, a regency's its
+    # districts' / 100 ...), the monthly series (``series``) joining at the regency.
     expanded = (
-        "WITH d AS ("
-        " SELECT * FROM unnest($1::bigint[], $2::int[], $3::bool[], $4::bigint[], $5::numeric[])"
-        " AS d(area, key, series, n, amount)"
+        f"WITH d AS ({source}"
+        "), vil AS (SELECT area, key, n, amount FROM d WHERE NOT series"
+        f"), dis AS ({_sums('vil', DISTRICT_DIVISOR)}"
+        f"), reg AS ({_sums(_DISTRICTS_AND_SERIES, LEVEL_STEP)}"
+        f"), pro AS ({_sums('reg', LEVEL_STEP)}"
+        f"), nat AS ({_sums('pro', LEVEL_STEP)}"
         "), x AS ("
-        " SELECT a.area, d.key, sum(d.n)::bigint AS n, sum(d.amount) AS amount"
-        " FROM d CROSS JOIN LATERAL unnest(CASE WHEN d.series"
-        f" THEN ARRAY[d.area / {REGENCY_DIVISOR}, d.area / {PROVINCE_DIVISOR}, {NATION_ID}]"
-        f" ELSE ARRAY[d.area, d.area / {DISTRICT_DIVISOR}, d.area / {REGENCY_DIVISOR},"
-        f" d.area / {PROVINCE_DIVISOR}, {NATION_ID}] END) AS a(area)"
-        " GROUP BY 1, 2 HAVING sum(d.n) <> 0 OR sum(d.amount) <> 0"
+        " SELECT * FROM vil UNION ALL SELECT * FROM dis UNION ALL SELECT * FROM reg"
+        " UNION ALL SELECT * FROM pro UNION ALL SELECT * FROM nat"
         "), c AS ("
         f" INSERT INTO {schema}.cube AS t (area, key, n, amount)"
-        " SELECT area, key, n, amount FROM x ORDER BY area DESC, key"
+        " SELECT area, key, n, amount FROM x WHERE n <> 0 OR amount <> 0 ORDER BY area DESC, key"
         " ON CONFLICT (area, key) DO UPDATE SET n = t.n + EXCLUDED.n,"
         " amount = t.amount + EXCLUDED.amount"
         "), l AS ("
         " SELECT x.area, p.path, sum(CASE WHEN p.amount THEN x.amount ELSE x.n END) AS v"
-        f" FROM x JOIN figure_key_paths AS p ON p.key = x.key WHERE x.area < {REGENCY_OR_ABOVE}"
+        " FROM (SELECT * FROM reg UNION ALL SELECT * FROM pro UNION ALL SELECT * FROM nat) AS x"
+        " JOIN figure_key_paths AS p ON p.key = x.key"
         " GROUP BY 1, 2 HAVING sum(CASE WHEN p.amount THEN x.amount ELSE x.n END) <> 0"
         ")"
     )
@@ -127,6 +148,46 @@ async def apply_leaves(
     await conn.execute("SET LOCAL work_mem = '64MB'")  # the batch's sums stay in memory
     await conn.execute(
         _figures_sql(schema, track_dirty), area_ids, key_ids, series, counts, amounts
+    )
+
+
+STAGED_COLUMNS = "area bigint, key integer, series boolean, n bigint, amount numeric"
+
+
+async def stage_leaves(
+    conn: Conn, keys: FigureKeys, leaves: Mapping[Key, Value], schema: str, table: str
+) -> None:
+    """COPY village-level deltas into ``schema.table`` (``STAGED_COLUMNS``, no index), for
+    :func:`apply_staged`; several writers may stage into one table at once."""
+    ids = await keys.ids(conn, {(metric, dims) for _, metric, dims in leaves})
+    await conn.copy_records_to_table(
+        table,
+        schema_name=schema,
+        records=[
+            (area_id(area), ids[(metric, dims)], metric == SERIES_METRIC, n, amount)
+            for (area, metric, dims), (n, amount) in leaves.items()
+            if n or amount  # a fold nets many rows to zero
+        ],
+    )
+
+
+async def apply_staged(conn: Conn, schema: str, table: str) -> None:
+    """:func:`apply_leaves` for deltas staged in ``schema.table``, summed per (village, key)."""
+    await conn.execute("SET LOCAL work_mem = '256MB'")
+    staged = (
+        "SELECT area, key, series, sum(n)::bigint AS n, sum(amount) AS amount"
+        f" FROM {schema}.{table} GROUP BY 1, 2, 3"
+    )
+    await conn.execute(_figures_sql(schema, False, staged))
+
+
+async def copy_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str) -> None:
+    """Write subjects that are known to be new (a replay's shadow) with COPY."""
+    await conn.copy_records_to_table(
+        "subjects",
+        schema_name=schema,
+        columns=["id", "kind", "area", "seq", "state"],
+        records=[(sid, s.kind, area_id(s.area), s.seq, s.state()) for sid, s in subjects.items()],
     )
 
 
