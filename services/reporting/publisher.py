@@ -19,7 +19,7 @@ import asyncpg
 
 from services.reporting.db import Conn
 from services.reporting.projections.area_ids import area_code
-from services.reporting.projections.model import CELL_LEVELS, DYNAMIC_OBJECTS
+from services.reporting.projections.model import DYNAMIC_OBJECTS, PUBLISHED_LEVELS
 from services.reporting.projections.store import LIVE
 from services.reporting.settings import ReportingSettings
 from services.reporting.summary import area_name, leaves, shape, watermark
@@ -36,9 +36,9 @@ log = get_logger(__name__)
 async def published_tree(conn: Conn, scope: str, schema: str = LIVE) -> dict[str, list[str]]:
     """Published areas within ``scope`` (nation, provinces, regencies) and their children."""
     index = areas()
-    codes = {c for c in index.names if area_level(c) in CELL_LEVELS and is_within(c, scope)}
+    codes = {c for c in index.names if area_level(c) in PUBLISHED_LEVELS and is_within(c, scope)}
     for r in await conn.fetch(f"SELECT code FROM {schema}.extra_areas"):
-        if area_level(r["code"]) in CELL_LEVELS and is_within(r["code"], scope):
+        if area_level(r["code"]) in PUBLISHED_LEVELS and is_within(r["code"], scope):
             codes.add(r["code"])
     children: dict[str, list[str]] = {c: [] for c in codes}
     for c in codes:

@@ -26,6 +26,7 @@ from aiokafka import TopicPartition
 
 from services.reporting.db import Conn
 from services.reporting.log_reader import LogEvent, list_partitions, read_log
+from services.reporting.projections.area_ids import REGENCY_OR_ABOVE
 from services.reporting.projections.delta import (
     Key,
     Projection,
@@ -305,7 +306,7 @@ async def replay(
                 await conn.execute(f"ALTER SCHEMA {SHADOW} RENAME TO {LIVE}")
                 await conn.execute(
                     f"INSERT INTO {LIVE}.dirty (area) SELECT DISTINCT area FROM {LIVE}.cells"
-                    " ON CONFLICT DO NOTHING"
+                    f" WHERE area < {REGENCY_OR_ABOVE} ON CONFLICT DO NOTHING"
                 )
             break
         else:

@@ -15,6 +15,7 @@ from shared.areas import NATION
 NATION_ID = 1
 DISTRICT_DIVISOR = 10**4  # a village's id / 10^4 is its district's
 LEVEL_STEP = 100  # a district's id / 100 is its regency's, a regency's its province's, …
+REGENCY_OR_ABOVE = 10**5  # ids below it are of regencies (5 digits), provinces or the nation
 
 
 @lru_cache(maxsize=200_000)

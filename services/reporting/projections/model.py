@@ -40,8 +40,10 @@ NONE = "-"
 SEP = "|"
 SEXES = ("female", "male")
 AGENCY_STATUSES = ("licensed", "suspended", "revoked")
-# Levels whose summary leaves are materialised in ``cells`` (others are derived from the cube).
-CELL_LEVELS = frozenset({"national", "province", "regency"})
+# Levels whose summary leaves are materialised in ``cells`` (villages' are derived from the
+# cube at read time: a village has few rows), and the levels published to agencies.
+CELL_LEVELS = frozenset({"national", "province", "regency", "district"})
+PUBLISHED_LEVELS = frozenset({"national", "province", "regency"})
 SUMMARY_METRICS = ("workers", "fees", "cases", "alerts_open", "agencies")
 MONTHLY_SERIES = (
     "registered",

@@ -6,9 +6,9 @@ as integer ids (:mod:`.area_ids`) and figure keys through the dictionary of :mod
 
 A batch's figures are written by one statement: the village-level deltas go in as arrays, and
 PostgreSQL adds each to the village and every ancestor (integer divisions of the village's id),
-sums them per (area, key), upserts the cube and the materialised summary leaves of the nation,
-provinces and regencies, and marks those areas dirty for publication. Rows are written in key
-order, so concurrent writers lock them in the same order and cannot deadlock.
+sums them per (area, key), upserts the cube and the materialised summary leaves of every level
+but the village, and marks the published areas (nation, provinces, regencies) dirty. Rows are
+written in key order, so concurrent writers lock them in the same order and cannot deadlock.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from services.reporting.db import Conn
 from services.reporting.projections.area_ids import (
     DISTRICT_DIVISOR,
     LEVEL_STEP,
+    REGENCY_OR_ABOVE,
     area_code,
     area_id,
 )
@@ -103,7 +104,8 @@ def _figures_sql(schema: str, track_dirty: bool, source: str = _FROM_ARRAYS) -> 
         " amount = t.amount + EXCLUDED.amount"
         "), l AS ("
         " SELECT x.area, p.path, sum(CASE WHEN p.amount THEN x.amount ELSE x.n END) AS v"
-        " FROM (SELECT * FROM reg UNION ALL SELECT * FROM pro UNION ALL SELECT * FROM nat) AS x"
+        " FROM (SELECT * FROM dis UNION ALL SELECT * FROM reg UNION ALL SELECT * FROM pro"
+        " UNION ALL SELECT * FROM nat) AS x"
         " JOIN figure_key_paths AS p ON p.key = x.key"
         " GROUP BY 1, 2 HAVING sum(CASE WHEN p.amount THEN x.amount ELSE x.n END) <> 0"
         ")"
@@ -117,8 +119,8 @@ def _figures_sql(schema: str, track_dirty: bool, source: str = _FROM_ARRAYS) -> 
         return expanded + cells
     return (
         f"{expanded}, u AS ({cells})"
-        f" INSERT INTO {schema}.dirty (area) SELECT DISTINCT area FROM l ORDER BY area"
-        " ON CONFLICT DO NOTHING"
+        f" INSERT INTO {schema}.dirty (area) SELECT DISTINCT area FROM l"
+        f" WHERE area < {REGENCY_OR_ABOVE} ORDER BY area ON CONFLICT DO NOTHING"
     )
 
 
