@@ -2,6 +2,7 @@
 
 Unreadable records and events whose handling fails go to ``<topic>.dlq`` unchanged, with error
 headers, and consumption goes on; duplicates (same id twice, or replayed offsets) change nothing;
+a consumer starts at the positions stored with its effects, not at its group's committed offsets;
 a database connection error is retried, not dead-lettered.
 """
 
@@ -153,10 +154,12 @@ async def test_duplicates_and_replayed_offsets_change_nothing(
     finally:
         await consumer.stop()
 
-    # A new group has no committed offsets: it replays the whole topic, as after an offset reset.
+    # Positions cleared (as when views are rebuilt): the consumer re-reads the topic from
+    # offset 0, although its group has committed offsets, and the inbox absorbs the replay.
+    await _execute(db, "DELETE FROM consumer_positions WHERE consumer = $1", name)
     third = _event("worker-1", 2)
     await _produce(settings, topic, [_raw(third)])
-    replay = _consumer(db, settings, topic, name=name, group_id=f"{name}-replay")
+    replay = _consumer(db, settings, topic, name=name)
     await replay.start()
     try:
         await wait_until(lambda: _count(_applied(db), 3))
@@ -166,6 +169,37 @@ async def test_duplicates_and_replayed_offsets_change_nothing(
     applied = await _applied(db)
     assert sorted(applied) == sorted([str(first.id), str(second.id), str(third.id)])
     assert applied.index(str(first.id)) < applied.index(str(third.id))  # log order per subject
+    # Two duplicates in the first pass; the replay saw all four earlier records again.
+    assert _outcomes(name, "duplicate") == 6
+
+
+async def test_a_new_group_resumes_at_the_positions_stored_with_the_effects(
+    db, kafka_bootstrap, service_settings
+) -> None:
+    settings = service_settings(ServiceSettings, database_url=db)
+    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=2)
+    first, second = _event("worker-1"), _event("worker-2")
+    await _produce(settings, topic, [_raw(first), _raw(second)])
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    consumer = _consumer(db, settings, topic, name=name)
+    await consumer.start()
+    try:
+        await wait_until(lambda: _positions_at(db, name, topic, total=2))
+    finally:
+        await consumer.stop()
+
+    # Without the inbox's ids only the stored positions keep the first two from being applied
+    # again by a group that has no committed offsets (and starts at the earliest).
+    await _execute(db, "DELETE FROM inbox WHERE consumer = $1", name)
+    third = _event("worker-1", 2)
+    await _produce(settings, topic, [_raw(third)])
+    fresh_group = _consumer(db, settings, topic, name=name, group_id=f"{name}-new")
+    await fresh_group.start()
+    try:
+        await wait_until(lambda: _positions_at(db, name, topic, total=3))
+    finally:
+        await fresh_group.stop()
+    assert sorted(await _applied(db)) == sorted([str(first.id), str(second.id), str(third.id)])
 
 
 async def test_a_failing_handler_dead_letters_only_the_event_it_fails_on(
@@ -320,6 +354,13 @@ async def test_relay_and_consumer_ride_out_a_database_restart(
     assert [r.value for r in dead] == [b"marker"]
 
 
+def _outcomes(consumer: str, outcome: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "pantau_consumer_events_total", {"consumer": consumer, "outcome": outcome}
+    )
+    return value or 0.0
+
+
 def _retries(consumer: str) -> float:
     value = REGISTRY.get_sample_value(
         "pantau_consumer_transient_errors_total", {"consumer": consumer}
@@ -329,6 +370,14 @@ def _retries(consumer: str) -> float:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def _execute(dsn: str, sql: str, *args: Any) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql, *args)
+    finally:
+        await conn.close()
 
 
 async def _equals(found, expected) -> bool:
