@@ -69,13 +69,15 @@ _CELLS = (
     "SELECT c.area, p.path, c.v FROM {schema}.cells AS c JOIN figure_paths AS p ON p.id = c.path"
     " WHERE c.area = ANY($1::bigint[]) AND c.v <> 0"
 )
-# Below the regency the leaves are derived from the cube, through the same key -> leaf mapping
+# A village's leaves are derived from the cube, through the same key -> leaf mapping
 # that fills the materialised cells (figure_key_paths), so both agree.
+# (Summed per integer path id first: grouping by the text path cost a third more.)
 _DERIVED = (
-    "SELECT c.area, p.path, sum(CASE WHEN kp.amount THEN c.amount ELSE c.n END) AS v"
+    "SELECT d.area, p.path, d.v FROM ("
+    " SELECT c.area, kp.path, sum(CASE WHEN kp.amount THEN c.amount ELSE c.n END) AS v"
     " FROM {schema}.cube AS c JOIN figure_key_paths AS kp ON kp.key = c.key"
-    " JOIN figure_paths AS p ON p.id = kp.path"
-    " WHERE c.area = ANY($2::bigint[]) GROUP BY 1, 2"
+    " WHERE c.area = ANY($2::bigint[]) GROUP BY 1, 2) AS d"
+    " JOIN figure_paths AS p ON p.id = d.path"
 )
 _PAST_DEADLINE = (
     "SELECT c.area, 'cases_past_deadline' AS path, sum(c.n) AS v FROM {schema}.cube AS c"
