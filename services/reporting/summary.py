@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -86,19 +86,42 @@ _PAST_DEADLINE = (
 )
 
 
+def _leaves_query(
+    codes: list[str], schema: str, today: date
+) -> tuple[str, dict[int, str], tuple[object, ...]]:
+    ids = {area_id(c): c for c in codes}
+    cell_ids = [i for i, c in ids.items() if area_level(c) in CELL_LEVELS]
+    cube_ids = [i for i, c in ids.items() if area_level(c) not in CELL_LEVELS]
+    sql = " UNION ALL ".join((_CELLS, _DERIVED, _PAST_DEADLINE)).format(schema=schema)
+    return sql, ids, (cell_ids, cube_ids, list(ids), today.isoformat())
+
+
 async def leaves(
     conn: Conn, codes: list[str], schema: str, today: date
 ) -> dict[str, dict[str, Decimal]]:
     """Summary leaves of each area: materialised cells or derived from the cube."""
     out: dict[str, dict[str, Decimal]] = {c: defaultdict(Decimal) for c in codes}
-    ids = {area_id(c): c for c in codes}
-    cell_ids = [i for i, c in ids.items() if area_level(c) in CELL_LEVELS]
-    cube_ids = [i for i, c in ids.items() if area_level(c) not in CELL_LEVELS]
-    sql = " UNION ALL ".join((_CELLS, _DERIVED, _PAST_DEADLINE)).format(schema=schema)
-    for r in await conn.fetch(sql, cell_ids, cube_ids, list(ids), today.isoformat()):
+    sql, ids, args = _leaves_query(codes, schema, today)
+    for r in await conn.fetch(sql, *args):
         v = r["v"]
         if v:
             out[ids[r["area"]]][r["path"]] += v
+    return out
+
+
+async def leaves_as_json_numbers(
+    conn: Conn, codes: list[str], schema: str, today: date
+) -> dict[str, dict[str, str]]:
+    """The non-zero leaves of :func:`leaves` as JSON number texts, formatted by PostgreSQL
+    (decoding thousands of numerics into Decimals cost a fifth of a national summary)."""
+    out: dict[str, dict[str, str]] = {c: {} for c in codes}
+    sql, ids, args = _leaves_query(codes, schema, today)
+    text = f"SELECT area, path, trim_scale(v)::text AS v FROM ({sql}) AS u WHERE v <> 0"
+    for area, path, v in await conn.fetch(text, *args):
+        values = out[ids[area]]
+        if path in values:  # one leaf from two sources (not expected): add them exactly
+            v = str(Decimal(values[path]) + Decimal(v))
+        values[path] = v
     return out
 
 
@@ -155,7 +178,7 @@ def _split(path: str) -> tuple[str, ...]:
     return parts
 
 
-def shape(all_leaves: Iterable[dict[str, Decimal]]) -> list[str]:
+def shape(all_leaves: Iterable[Mapping[str, object]]) -> list[str]:
     """The union of template paths and every path seen: one shape for an area and its children."""
     seen = dict.fromkeys(_TEMPLATE)
     for values in all_leaves:
@@ -224,7 +247,11 @@ async def read_summary_json(
     today: date | None = None,
 ) -> str:
     """:func:`read_summary` rendered straight to JSON text (the HTTP hot path)."""
-    kids, values, mark = await _gather(conn, code, scope, consumer, schema, today)
+    if not held_by(code, scope) or not await known(conn, code, schema):
+        raise UnknownArea(code)
+    kids = await children_of(conn, code, scope, schema)
+    values = await leaves_as_json_numbers(conn, [code, *kids], schema, today or date.today())
+    mark = await watermark(conn, consumer, scope, schema)
     render = JsonTotals(shape(values.values()), DYNAMIC_OBJECTS)
 
     def node(c: str) -> str:
@@ -264,11 +291,10 @@ class JsonTotals:
             for p in pieces
         )
 
-    def __call__(self, values: dict[str, Decimal]) -> str:
+    def __call__(self, values: dict[str, str]) -> str:
+        """``values``: JSON number texts of the non-zero leaves."""
         get = values.get
-        return self.template.format(
-            *[0 if (v := get(p)) is None or not v else _number(v) for p in self.order]
-        )
+        return self.template.format(*[get(p, "0") for p in self.order])
 
 
 async def _gather(

@@ -4,6 +4,7 @@ and a province node agreeing with the national node."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from services.reporting.db import Conn
 from services.reporting.projections.handler import ProjectionHandler
 from services.reporting.projections.store import figures
-from services.reporting.summary import read_checksums, read_summary
+from services.reporting.summary import read_checksums, read_summary, read_summary_json
 from shared.areas import NATION, area_level
 from tests.unit.reporting.events import Consumed, random_stream
 
@@ -70,6 +71,9 @@ async def walk_tree(conn: Conn, scope: str = NATION) -> int:
         code = stack.pop()
         summary = await read_summary(conn, code, scope=scope, consumer="reporting")
         assert_parent_is_sum(summary)
+        # The HTTP path renders JSON from PostgreSQL's number texts: the same summary.
+        as_json = await read_summary_json(conn, code, scope=scope, consumer="reporting")
+        assert json.loads(as_json) == summary
         seen += 1
         for child in summary["children"]:
             if any(leaves(child["totals"]).values()) and area_level(child["area"]) != "village":
