@@ -1,6 +1,7 @@
 """Reporting benchmark: projection rate, summary latency at national scale, full replay.
 
-Run: ``.venv/bin/python -m bench.bench_reporting`` (``--quick`` for a short run; ``--help``).
+Run: ``.venv/bin/python -m bench.bench_reporting`` (``--quick`` for a short run, ``--summary-only``
+for part 2 alone; ``--help``).
 Broker and PostgreSQL come from ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` or are started
 locally (embedded Tansu, throw-away PostgreSQL cluster with fsync on). Prints a Markdown table
 and writes ``bench/results/reporting.json``.
@@ -529,6 +530,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         result["summary"] = summary
         print(f"[summary] {json.dumps(summary, default=str)}", flush=True)
         await drop_database(infra, dsn)
+        if args.summary_only:
+            return _finish(result, began)
 
         print(f"[projection] producing {args.events:,} events …", flush=True)
         ends: Ends = {}
@@ -578,6 +581,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             if workers != args.processes:
                 await drop_database(infra, dsn)
         result["projection"]["runs"] = runs
+    return _finish(result, began)
+
+
+def _finish(result: dict[str, Any], began: float) -> dict[str, Any]:
     result["wall_seconds"] = time.perf_counter() - began
     result["load_average_at_end"] = load_average()
     (RESULTS / "reporting.json").write_text(json.dumps(result, indent=2, default=str))
@@ -585,6 +592,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _rows(result: dict[str, Any]) -> Iterable[str]:
+    yield from _projection_rows(result)
+    yield from _summary_rows(result)
+    yield from _replay_rows(result)
+
+
+def _projection_rows(result: dict[str, Any]) -> Iterable[str]:
+    if "projection" not in result:
+        return
     p = result["projection"]
     yield (
         f"| raw aiokafka consume, {p['events']:,} events (getmany, batch {p['batch']:,}) | "
@@ -605,6 +620,9 @@ def _rows(result: dict[str, Any]) -> Iterable[str]:
             f"{run['start_join_and_first_batch_seconds']:.1f} s start-up, group join and "
             f"first batch) | ≥ 25,000 events/s |"
         )
+
+
+def _summary_rows(result: dict[str, Any]) -> Iterable[str]:
     s = result["summary"]
     st = s["state"]
     for level, http in s["http"].items():
@@ -615,6 +633,11 @@ def _rows(result: dict[str, Any]) -> Iterable[str]:
             f"HTTP p50 {http['p50_ms']:.1f} / p99 {http['p99_ms']:.1f} ms; "
             f"direct p50 {direct['p50_ms']:.1f} / p99 {direct['p99_ms']:.1f} ms | p99 < 50 ms |"
         )
+
+
+def _replay_rows(result: dict[str, Any]) -> Iterable[str]:
+    if "replay" not in result:
+        return
     r = result["replay"]
     yield (
         f"| full replay of {r['events']:,} events (`pantau replay reporting`, swap included; "
@@ -628,8 +651,8 @@ def report(result: dict[str, Any]) -> str:
     notes = [
         "",
         f"Load average (1/5/15 min): start {result['load_average_at_start']}, "
-        f"before projection {result['projection']['load_average_before']}, "
-        f"before replay {result['replay']['load_average_before']}, "
+        f"before projection {result.get('projection', {}).get('load_average_before', '-')}, "
+        f"before replay {result.get('replay', {}).get('load_average_before', '-')}, "
         f"end {result['load_average_at_end']}. Code: {result.get('code', '?')}. "
         f"Broker: {result['broker']}; "
         f"PostgreSQL: {result['postgres']} (fsync on).",
@@ -641,8 +664,9 @@ def report(result: dict[str, Any]) -> str:
         f"({st['expand_and_apply_seconds']:.0f} s) -> {st['cube_rows']:,} cube rows "
         f"({st['cube_mb']:,.0f} MB), {st['cell_rows']:,} cells; subjects and monthly rows "
         "not written (the summary reads neither); VACUUM ANALYZE after the load.",
-        f"Replay: {result['replay']['how']}.",
     ]
+    if "replay" in result:
+        notes.append(f"Replay: {result['replay']['how']}.")
     return "\n".join(["| measure | result | target |", "|---|---|---|", *_rows(result), *notes])
 
 
@@ -665,6 +689,9 @@ if __name__ == "__main__":
         "--processes", type=int, default=2, help="reporting server processes (REPORTING_WORKERS)"
     )
     parser.add_argument("--quick", action="store_true", help=f"small run: {QUICK}")
+    parser.add_argument(
+        "--summary-only", action="store_true", help="only part 2: summary latency at scale"
+    )
     options = parser.parse_args()
     if options.quick:
         for name, value in QUICK.items():
