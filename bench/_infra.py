@@ -66,32 +66,35 @@ def bench_infra() -> Iterator[BenchInfra]:
             broker.stop()
 
 
+def _cpu_seconds(stat: str) -> tuple[str, float]:
+    """(parent pid, user + system CPU seconds) from a ``/proc/<pid>/stat`` line."""
+    fields = stat.rsplit(")", 1)[1].split()  # the command, in parentheses, may hold spaces
+    return fields[1], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of a process and its children so far; 0 without Linux /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parent, seconds = _cpu_seconds(stat.read_text())
         except OSError:
             continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += (int(fields[11]) + int(fields[12])) / ticks
+        if stat.parent.name == str(pid) or parent == str(pid):
+            total += seconds
     return total
 
 
 def command_cpu_seconds(fragment: str) -> float:
     """CPU time so far of every process whose command line contains ``fragment`` (Linux)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             if fragment.encode() not in (proc / "cmdline").read_bytes():
                 continue
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += _cpu_seconds((proc / "stat").read_text())[1]
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
     return total
 
 

@@ -73,10 +73,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 _RECORD = "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])"
-_CLAIM = (
-    "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])"
-    " ON CONFLICT DO NOTHING RETURNING event_id"
-)
+_CLAIM = _RECORD + " ON CONFLICT DO NOTHING RETURNING event_id"
 _SAVE_POSITIONS = (
     "INSERT INTO consumer_positions (consumer, topic, partition, next_offset)"
     " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from services.reporting.db import Conn
 from services.reporting.projections.area_ids import area_id
@@ -25,6 +25,7 @@ from services.reporting.projections.store import LIVE
 from shared.areas import NATION, area_level, areas, is_within, parent
 
 _TEMPLATE = template_paths()
+V = TypeVar("V")  # a leaf's value: a Decimal, or its JSON text
 
 
 class UnknownArea(LookupError):
@@ -117,11 +118,10 @@ async def leaves_as_json_numbers(
     out: dict[str, dict[str, str]] = {c: {} for c in codes}
     sql, ids, args = _leaves_query(codes, schema, today)
     text = f"SELECT area, path, trim_scale(v)::text AS v FROM ({sql}) AS u WHERE v <> 0"
+    # Each leaf has one source: cells (levels above the village), the derivation (villages),
+    # or the past-deadline sum (a path no figure key adds to).
     for area, path, v in await conn.fetch(text, *args):
-        values = out[ids[area]]
-        if path in values:  # one leaf from two sources (not expected): add them exactly
-            v = str(Decimal(values[path]) + Decimal(v))
-        values[path] = v
+        out[ids[area]][path] = v
     return out
 
 
@@ -218,7 +218,7 @@ async def read_summary(
     today: date | None = None,
 ) -> dict:
     """The contract's summary of ``code``; run inside one snapshot (see :func:`snapshot`)."""
-    kids, values, mark = await _gather(conn, code, scope, consumer, schema, today)
+    kids, values, mark = await _gather(conn, code, scope, consumer, schema, today, leaves)
     nester = Nester(shape(values.values()), DYNAMIC_OBJECTS)
 
     def totals(c: str) -> dict:
@@ -247,11 +247,9 @@ async def read_summary_json(
     today: date | None = None,
 ) -> str:
     """:func:`read_summary` rendered straight to JSON text (the HTTP hot path)."""
-    if not held_by(code, scope) or not await known(conn, code, schema):
-        raise UnknownArea(code)
-    kids = await children_of(conn, code, scope, schema)
-    values = await leaves_as_json_numbers(conn, [code, *kids], schema, today or date.today())
-    mark = await watermark(conn, consumer, scope, schema)
+    kids, values, mark = await _gather(
+        conn, code, scope, consumer, schema, today, leaves_as_json_numbers
+    )
     render = JsonTotals(shape(values.values()), DYNAMIC_OBJECTS)
 
     def node(c: str) -> str:
@@ -304,11 +302,14 @@ async def _gather(
     consumer: str,
     schema: str,
     today: date | None,
-) -> tuple[list[str], dict[str, dict[str, Decimal]], dict]:
+    read_leaves: Callable[[Conn, list[str], str, date], Awaitable[dict[str, V]]],
+) -> tuple[list[str], dict[str, V], dict]:
+    """The area's children, the leaves of it and them (as ``read_leaves`` gives them), and the
+    watermark; :class:`UnknownArea` if this node neither holds nor knows the code."""
     if not held_by(code, scope) or not await known(conn, code, schema):
         raise UnknownArea(code)
     kids = await children_of(conn, code, scope, schema)
-    values = await leaves(conn, [code, *kids], schema, today or date.today())
+    values = await read_leaves(conn, [code, *kids], schema, today or date.today())
     return kids, values, await watermark(conn, consumer, scope, schema)
 
 

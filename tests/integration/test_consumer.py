@@ -13,7 +13,7 @@ import json
 import shutil
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -147,25 +147,22 @@ async def test_duplicates_and_replayed_offsets_change_nothing(
     await _produce(settings, topic, [_raw(first), _raw(first), _raw(second), _raw(first)])
     name = f"test-{uuid.uuid4().hex[:8]}"
 
-    consumer = _consumer(db, settings, topic, name=name)
-    await consumer.start()
-    try:
-        await wait_until(lambda: _count(_applied(db), 2))
-    finally:
-        await consumer.stop()
+    await _run_until(
+        _consumer(db, settings, topic, name=name),
+        lambda: _count(_applied(db), 2),
+        lambda: _positions_at(db, name, topic, total=4),  # the last duplicate handled too
+    )
 
     # Positions cleared (as when views are rebuilt): the consumer re-reads the topic from
     # offset 0, although its group has committed offsets, and the inbox absorbs the replay.
     await _execute(db, "DELETE FROM consumer_positions WHERE consumer = $1", name)
     third = _event("worker-1", 2)
     await _produce(settings, topic, [_raw(third)])
-    replay = _consumer(db, settings, topic, name=name)
-    await replay.start()
-    try:
-        await wait_until(lambda: _count(_applied(db), 3))
-        await wait_until(lambda: _positions_at(db, name, topic, total=5))
-    finally:
-        await replay.stop()
+    await _run_until(
+        _consumer(db, settings, topic, name=name),
+        lambda: _count(_applied(db), 3),
+        lambda: _positions_at(db, name, topic, total=5),
+    )
     applied = await _applied(db)
     assert sorted(applied) == sorted([str(first.id), str(second.id), str(third.id)])
     assert applied.index(str(first.id)) < applied.index(str(third.id))  # log order per subject
@@ -181,24 +178,19 @@ async def test_a_new_group_resumes_at_the_positions_stored_with_the_effects(
     first, second = _event("worker-1"), _event("worker-2")
     await _produce(settings, topic, [_raw(first), _raw(second)])
     name = f"test-{uuid.uuid4().hex[:8]}"
-    consumer = _consumer(db, settings, topic, name=name)
-    await consumer.start()
-    try:
-        await wait_until(lambda: _positions_at(db, name, topic, total=2))
-    finally:
-        await consumer.stop()
+    await _run_until(
+        _consumer(db, settings, topic, name=name), lambda: _positions_at(db, name, topic, total=2)
+    )
 
     # Without the inbox's ids only the stored positions keep the first two from being applied
     # again by a group that has no committed offsets (and starts at the earliest).
     await _execute(db, "DELETE FROM inbox WHERE consumer = $1", name)
     third = _event("worker-1", 2)
     await _produce(settings, topic, [_raw(third)])
-    fresh_group = _consumer(db, settings, topic, name=name, group_id=f"{name}-new")
-    await fresh_group.start()
-    try:
-        await wait_until(lambda: _positions_at(db, name, topic, total=3))
-    finally:
-        await fresh_group.stop()
+    await _run_until(
+        _consumer(db, settings, topic, name=name, group_id=f"{name}-new"),
+        lambda: _positions_at(db, name, topic, total=3),
+    )
     assert sorted(await _applied(db)) == sorted([str(first.id), str(second.id), str(third.id)])
 
 
@@ -370,6 +362,18 @@ def _retries(consumer: str) -> float:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def _run_until(
+    consumer: IdempotentConsumer, *conditions: Callable[[], Awaitable[bool]]
+) -> None:
+    """Run ``consumer`` until each condition (a coroutine function) holds in turn."""
+    await consumer.start()
+    try:
+        for condition in conditions:
+            await wait_until(condition)
+    finally:
+        await consumer.stop()
 
 
 async def _execute(dsn: str, sql: str, *args: Any) -> None:
