@@ -3,7 +3,7 @@
 :func:`event_stream` yields contract envelopes (built with ``shared.contract.new_event`` and the
 event models) for workers, their fees, cases, alerts and a few agencies, in real villages drawn
 as :class:`pantau.simulate.Population` draws them. Events of one subject are in sequence order
-and far apart (by default 25,000 records or more, more than a consumer batch), as on a busy
+and far apart (by default 50,000 records or more, more than a consumer batch), as on a busy
 national log where a worker's next event comes days later; event times follow the log.
 
 :func:`national_state` draws the *state* of N workers (status, sex, procedural, occupation,
@@ -244,7 +244,7 @@ def _alert(pop: Population, clock: _Clock) -> list[Timed]:
 
 
 def event_stream(
-    total: int, seed: int = 1, spacing: int = 25_000, chunk: int = 5_000
+    total: int, seed: int = 1, spacing: int = 50_000, chunk: int = 5_000
 ) -> Iterator[list[Record]]:
     """Exactly ``total`` records, in chunks: ~82% on the worker topic, the rest cases, alerts
     and agencies (all licensed first). A subject's consecutive events are at least ``spacing``

@@ -236,6 +236,7 @@ class IdempotentConsumer:
             listener=_ResumeAtStoredPositions(self),
             batch=True,
             max_records=self.batch_size,
+            max_partition_fetch_bytes=self.settings.consumer_fetch_bytes,
             auto_offset_reset="earliest",
             # Commit when the handler returns (after the DB commit); rewind the batch if it raises.
             ack_policy=AckPolicy.NACK_ON_ERROR,

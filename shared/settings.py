@@ -69,6 +69,12 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(default=2_000, ge=1)
     relay_poll_seconds: float = Field(default=0.5, gt=0)
     consumer_batch_size: int = Field(default=2_000, ge=1)
+    consumer_fetch_bytes: int = Field(
+        default=1 << 20,
+        ge=1 << 16,
+        description="most bytes fetched per partition per request (Kafka's "
+        "max.partition.fetch.bytes); a batch holds at most what the fetches brought",
+    )
 
     @property
     def http_port(self) -> int:

@@ -32,9 +32,12 @@ class ReportingSettings(ServiceSettings):
         default=10.0, gt=0, description="how often changed areas are published to agencies"
     )
     publish_enabled: bool = True
-    # Larger batches net more deltas per ancestor row (measured best near 10,000 here); a quiet
-    # log still gives small batches, so figures are not held back.
-    consumer_batch_size: int = Field(default=10_000, ge=1)
+    # Larger batches net more deltas per ancestor row: a batch of 40,000 writes ~20% fewer rows
+    # per event than one of 10,000 when catching up (bench/). A quiet log still gives small
+    # batches, so figures are not held back. A batch holds at most what the fetches brought,
+    # hence the larger fetches (up to 8 MiB per partition buffered per process).
+    consumer_batch_size: int = Field(default=40_000, ge=1)
+    consumer_fetch_bytes: int = Field(default=8 << 20, ge=1 << 16)
 
     @property
     def group_id(self) -> str:

@@ -22,10 +22,11 @@ Decisions (documented in the service README):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Protocol
 
 from services.reporting.projections.model import CELL_LEVELS, NONE, SEP, cell_paths, dims, leaf_area
@@ -64,6 +65,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "alert": ("severity", "rule", "level", "status"),
     "agency": ("status",),
 }
+Attrs = dict[str, str | None]
+
+
+def _values_of(fields: tuple[str, ...]) -> Callable[[Attrs], tuple[str | None, ...]]:
+    """The attribute values in ``fields`` order (a subject's attrs hold every field)."""
+    if len(fields) == 1:
+        (only,) = fields
+        return lambda attrs: (attrs[only],)
+    return itemgetter(*fields)
+
+
+_VALUES = {kind: _values_of(fields) for kind, fields in FIELDS.items()}
 
 
 @dataclass
@@ -73,16 +86,19 @@ class Subject:
     kind: str
     area: str
     seq: int
-    attrs: dict[str, str | None]
+    attrs: Attrs
 
     def state(self) -> str:
         """The attributes as stored: codes joined with ``|`` in ``FIELDS`` order."""
-        return dims(*(self.attrs.get(f) for f in FIELDS[self.kind]))
+        return dims(*_VALUES[self.kind](self.attrs))
 
     @classmethod
     def stored(cls, kind: str, area: str, seq: int, state: str) -> Subject:
         values = [None if v == NONE else v for v in state.split(SEP)]
         return cls(kind, area, seq, dict(zip(FIELDS[kind], values, strict=True)))
+
+    def copy(self) -> Subject:
+        return Subject(self.kind, self.area, self.seq, self.attrs.copy())
 
     def contributions(self) -> list[tuple[str, str]]:
         """(metric, dims) rows this subject currently counts +1 in, at its area."""
@@ -162,11 +178,10 @@ def project(
         if sid in before:
             state = current.get(sid)
         else:
-            known = subjects.get(sid)
-            before[sid] = known
+            known = before[sid] = subjects.get(sid)
             state = None
             if known is not None:
-                state = current[sid] = Subject(known.kind, known.area, known.seq, dict(known.attrs))
+                state = current[sid] = known.copy()
         seq = env.sequence
         if state is not None and seq <= state.seq:
             skipped += 1  # already applied: a duplicate or a replay
@@ -191,22 +206,23 @@ def project(
             new.seq = seq
             current[sid] = new
         applied += 1
-        if last is None or env.time > last:
-            last = env.time
+        time = env.time
+        if last is None or time > last:
+            last = time
     out.applied, out.skipped, out.last_event_time = applied, skipped, last
+    changed = out.subjects
     for sid, after in current.items():
-        prior = before.get(sid)
+        prior = before[sid]
         if prior is not None:
-            if prior == after:
-                continue
             if prior.attrs == after.attrs and prior.area == after.area:
-                out.subjects[sid] = after  # only the sequence moved (a fee): no figure changes
+                if prior.seq != after.seq:
+                    changed[sid] = after  # only the sequence moved (a fee): no figure changes
                 continue
             for metric, key in prior.contributions():
                 _add(flows, (prior.area, metric, key), -1)
         for metric, key in after.contributions():
             _add(flows, (after.area, metric, key), 1)
-        out.subjects[sid] = after
+        changed[sid] = after
     out.deltas = {k: v for k, v in flows.items() if v[0] != 0 or v[1] != 0}
     return out
 

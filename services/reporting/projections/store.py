@@ -40,30 +40,32 @@ async def load_subjects(conn: Conn, ids: Iterable[str], schema: str = LIVE) -> d
         " WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
         list(ids),
     )
-    return {
-        r["id"]: Subject.stored(r["kind"], area_code(r["area"]), r["seq"], r["state"]) for r in rows
-    }
+    stored = Subject.stored
+    return {sid: stored(kind, area_code(area), seq, state) for sid, kind, area, seq, state in rows}
 
 
 async def save_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str = LIVE) -> None:
     if not subjects:
         return
     ids = sorted(subjects)
+    rows = [subjects[i] for i in ids]
     await conn.execute(
         f"INSERT INTO {schema}.subjects AS t (id, kind, area, seq, state)"
         " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::int[], $5::text[])"
         " ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, area = EXCLUDED.area,"
         " seq = EXCLUDED.seq, state = EXCLUDED.state",
         ids,
-        [subjects[i].kind for i in ids],
-        [area_id(subjects[i].area) for i in ids],
-        [subjects[i].seq for i in ids],
-        [subjects[i].state() for i in ids],
+        [s.kind for s in rows],
+        [area_id(s.area) for s in rows],
+        [s.seq for s in rows],
+        [s.state() for s in rows],
     )
 
 
+# An amount of zero (every count) is sent as NULL: cheaper to encode than a numeric.
 _FROM_ARRAYS = (
-    "SELECT * FROM unnest($1::bigint[], $2::int[], $3::bool[], $4::bigint[], $5::numeric[])"
+    "SELECT area, key, series, n, coalesce(amount, 0) AS amount"
+    " FROM unnest($1::bigint[], $2::int[], $3::bool[], $4::bigint[], $5::numeric[])"
     " AS d(area, key, series, n, amount)"
 )
 
@@ -136,17 +138,12 @@ async def apply_leaves(
     if not leaves:
         return
     ids = await keys.ids(conn, {(metric, dims) for _, metric, dims in leaves})
-    area_ids: list[int] = []
-    key_ids: list[int] = []
-    series: list[bool] = []
-    counts: list[int] = []
-    amounts: list[Decimal] = []
-    for (area, metric, dims), (n, amount) in leaves.items():
-        area_ids.append(area_id(area))
-        key_ids.append(ids[(metric, dims)])
-        series.append(metric == SERIES_METRIC)
-        counts.append(n)
-        amounts.append(amount)
+    area_ids = [area_id(area) for area, _, _ in leaves]
+    key_ids = [ids[metric, dims] for _, metric, dims in leaves]
+    series = [metric == SERIES_METRIC for _, metric, _ in leaves]
+    values = leaves.values()
+    counts = [n for n, _ in values]
+    amounts = [amount or None for _, amount in values]
     await conn.execute("SET LOCAL work_mem = '64MB'")  # the batch's sums stay in memory
     await conn.execute(
         _figures_sql(schema, track_dirty), area_ids, key_ids, series, counts, amounts
@@ -195,11 +192,13 @@ async def copy_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str
 
 async def note_areas(conn: Conn, codes: Iterable[str], schema: str = LIVE) -> None:
     """Record area codes (and their ancestors) the shipped hierarchy does not list."""
-    index = areas()
+    known = areas().names
     extra: dict[str, str] = {}
     for code in codes:
+        if code in known:
+            continue
         current: str | None = code
-        while current is not None and current not in index and current not in extra:
+        while current is not None and current not in known and current not in extra:
             up = parent(current)
             if up is None:
                 break

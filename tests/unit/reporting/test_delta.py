@@ -155,3 +155,28 @@ def test_cells_only_for_materialised_levels_and_match_the_cube() -> None:
     assert cells[("ID", "workers/departed/female")] == 1
     assert cells[("ID", "workers_abroad_by_destination/SA/female")] == 1
     assert ("ID", "workers/registered/female") not in cells
+
+
+def test_stored_state_round_trips_for_every_kind_of_subject() -> None:
+    from services.reporting.projections.delta import FIELDS
+
+    for kind, fields in FIELDS.items():
+        attrs: dict[str, str | None] = {f: f"{f}-code" for f in fields}
+        attrs[fields[-1]] = None  # a missing code is stored as "-" and read back as None
+        subject = Subject(kind, V1, 3, attrs)
+        state = subject.state()
+        assert state.count("|") == len(fields) - 1
+        back = Subject.stored(kind, V1, 3, state)
+        assert back == subject
+        copy = subject.copy()
+        copy.attrs[fields[0]] = "changed"
+        assert subject.attrs == back.attrs  # a copy owns its attributes
+
+
+def test_a_subject_whose_batch_changes_nothing_is_not_written_back() -> None:
+    log = Log()
+    wid, ev = log.worker(V1, sex="female")
+    first = project([ev], {})
+    again = project([ev], first.subjects)  # the same event again: a duplicate, skipped
+    assert again.subjects == {} and again.deltas == {} and again.skipped == 1
+    assert wid in first.subjects
