@@ -227,9 +227,17 @@ def project(
     return out
 
 
+_MONTHS: dict[tuple[int, int], str] = {}
+
+
 def _month(env: Envelope) -> str:
+    """``YYYY-MM`` of the event's (UTC) time; formatting per event cost more than this lookup."""
     t = env.time
-    return f"{t.year:04d}-{t.month:02d}"
+    key = (t.year, t.month)
+    month = _MONTHS.get(key)
+    if month is None:
+        month = _MONTHS[key] = f"{t.year:04d}-{t.month:02d}"
+    return month
 
 
 def _procedural(flag: bool) -> str:

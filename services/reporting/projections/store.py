@@ -104,12 +104,18 @@ def _figures_sql(schema: str, track_dirty: bool, source: str = _FROM_ARRAYS) -> 
         " SELECT area, key, n, amount FROM x WHERE n <> 0 OR amount <> 0 ORDER BY area DESC, key"
         " ON CONFLICT (area, key) DO UPDATE SET n = t.n + EXCLUDED.n,"
         " amount = t.amount + EXCLUDED.amount"
-        "), l AS ("
+        # The summary leaves: the districts' from their cube rows; each level above sums the
+        # leaves of the level below (the monthly series, which join at the regency, add to no
+        # leaf), so the key -> leaf join runs once, on the districts' rows.
+        "), ldis AS ("
         " SELECT x.area, p.path, sum(CASE WHEN p.amount THEN x.amount ELSE x.n END) AS v"
-        " FROM (SELECT * FROM dis UNION ALL SELECT * FROM reg UNION ALL SELECT * FROM pro"
-        " UNION ALL SELECT * FROM nat) AS x"
-        " JOIN figure_key_paths AS p ON p.key = x.key"
-        " GROUP BY 1, 2 HAVING sum(CASE WHEN p.amount THEN x.amount ELSE x.n END) <> 0"
+        " FROM dis AS x JOIN figure_key_paths AS p ON p.key = x.key GROUP BY 1, 2"
+        f"), lreg AS (SELECT area / {LEVEL_STEP} AS area, path, sum(v) AS v FROM ldis GROUP BY 1, 2"
+        f"), lpro AS (SELECT area / {LEVEL_STEP} AS area, path, sum(v) AS v FROM lreg GROUP BY 1, 2"
+        f"), lnat AS (SELECT area / {LEVEL_STEP} AS area, path, sum(v) AS v FROM lpro GROUP BY 1, 2"
+        "), l AS ("
+        " SELECT * FROM ldis WHERE v <> 0 UNION ALL SELECT * FROM lreg WHERE v <> 0"
+        " UNION ALL SELECT * FROM lpro WHERE v <> 0 UNION ALL SELECT * FROM lnat WHERE v <> 0"
         ")"
     )
     cells = (
