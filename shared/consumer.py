@@ -279,18 +279,25 @@ class IdempotentConsumer:
         consumer = getattr(self._subscriber, "consumer", None)
         if not assigned or self._pool is None or consumer is None:
             return
+        # Hold the partitions until they are positioned (before the first await): the fetcher
+        # starts at Kafka's committed offsets as soon as it knows them, which can be while the
+        # stored positions are still being read, and a batch from there would be applied first.
+        consumer.pause(*assigned)
         try:
-            async with self._pool.acquire() as conn:
-                stored = await read_positions(cast(asyncpg.Connection, conn), self.name)
-        except Exception as exc:
-            log.warning(
-                "cannot read stored positions; resuming at committed offsets",
-                consumer=self.name,
-                error=_brief(exc),
-            )
-            return
-        for tp in sorted(assigned):
-            consumer.seek(tp, stored.get(tp.topic, {}).get(tp.partition, 0))
+            try:
+                async with self._pool.acquire() as conn:
+                    stored = await read_positions(cast(asyncpg.Connection, conn), self.name)
+            except Exception as exc:
+                log.warning(
+                    "cannot read stored positions; resuming at committed offsets",
+                    consumer=self.name,
+                    error=_brief(exc),
+                )
+                return
+            for tp in sorted(assigned):
+                consumer.seek(tp, stored.get(tp.topic, {}).get(tp.partition, 0))
+        finally:
+            consumer.resume(*assigned)
 
     # -- one batch -------------------------------------------------------------------------------
     async def _on_batch(self, records: Any) -> None:
