@@ -21,7 +21,7 @@ from services.reporting.projections.model import (
     is_pseudo,
     template_paths,
 )
-from services.reporting.projections.store import LIVE
+from services.reporting.projections.store import LEAF_VALUE, LIVE
 from shared.areas import NATION, area_level, areas, is_within, parent
 
 _TEMPLATE = template_paths()
@@ -75,7 +75,7 @@ _CELLS = (
 # (Summed per integer path id first: grouping by the text path cost a third more.)
 _DERIVED = (
     "SELECT d.area, p.path, d.v FROM ("
-    " SELECT c.area, kp.path, sum(CASE WHEN kp.amount THEN c.amount ELSE c.n END) AS v"
+    f" SELECT c.area, kp.path, sum({LEAF_VALUE}) AS v"
     " FROM {schema}.cube AS c JOIN figure_key_paths AS kp ON kp.key = c.key"
     " WHERE c.area = ANY($2::bigint[]) GROUP BY 1, 2) AS d"
     " JOIN figure_paths AS p ON p.id = d.path"

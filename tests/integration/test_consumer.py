@@ -63,6 +63,17 @@ async def _produce(settings: ServiceSettings, topic: str, records: Sequence[tupl
         await producer.stop()
 
 
+async def _two_workers(
+    kafka_bootstrap: str, settings: ServiceSettings, order: Sequence[int]
+) -> tuple[str, str, tuple[Envelope, Envelope]]:
+    """A fresh two-partition topic holding the first events of two workers in ``order`` (0 for
+    the first worker's, 1 for the second's), a fresh consumer name, and the two events."""
+    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=2)
+    events = (_event("worker-1"), _event("worker-2"))
+    await _produce(settings, topic, [_raw(events[i]) for i in order])
+    return topic, f"test-{uuid.uuid4().hex[:8]}", events
+
+
 async def _applied(dsn: str) -> list[str]:
     conn = await asyncpg.connect(dsn)
     try:
@@ -142,10 +153,7 @@ async def test_duplicates_and_replayed_offsets_change_nothing(
     db, kafka_bootstrap, service_settings
 ) -> None:
     settings = service_settings(ServiceSettings, database_url=db)
-    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=2)
-    first, second = _event("worker-1"), _event("worker-2")
-    await _produce(settings, topic, [_raw(first), _raw(first), _raw(second), _raw(first)])
-    name = f"test-{uuid.uuid4().hex[:8]}"
+    topic, name, (first, second) = await _two_workers(kafka_bootstrap, settings, [0, 0, 1, 0])
 
     await _run_until(
         _consumer(db, settings, topic, name=name),
@@ -174,10 +182,7 @@ async def test_a_new_group_resumes_at_the_positions_stored_with_the_effects(
     db, kafka_bootstrap, service_settings
 ) -> None:
     settings = service_settings(ServiceSettings, database_url=db)
-    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=2)
-    first, second = _event("worker-1"), _event("worker-2")
-    await _produce(settings, topic, [_raw(first), _raw(second)])
-    name = f"test-{uuid.uuid4().hex[:8]}"
+    topic, name, (first, second) = await _two_workers(kafka_bootstrap, settings, [0, 1])
     await _run_until(
         _consumer(db, settings, topic, name=name), lambda: _positions_at(db, name, topic, total=2)
     )

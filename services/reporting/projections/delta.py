@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from operator import itemgetter
 from typing import Any, Protocol
 
@@ -227,17 +228,15 @@ def project(
     return out
 
 
-_MONTHS: dict[tuple[int, int], str] = {}
+@cache
+def _month_text(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
 
 
 def _month(env: Envelope) -> str:
-    """``YYYY-MM`` of the event's (UTC) time; formatting per event cost more than this lookup."""
+    """``YYYY-MM`` of the event's (UTC) time (cached: formatting per event cost more)."""
     t = env.time
-    key = (t.year, t.month)
-    month = _MONTHS.get(key)
-    if month is None:
-        month = _MONTHS[key] = f"{t.year:04d}-{t.month:02d}"
-    return month
+    return _month_text(t.year, t.month)
 
 
 def _procedural(flag: bool) -> str:

@@ -62,6 +62,10 @@ async def save_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str
     )
 
 
+# What a figure row ``c`` adds to a summary leaf through ``figure_key_paths AS kp``: its amount
+# (fees) or its count. The materialised cells and the read-time derivation both use it.
+LEAF_VALUE = "CASE WHEN kp.amount THEN c.amount ELSE c.n END"
+
 # An amount of zero (every count) is sent as NULL: cheaper to encode than a numeric.
 _FROM_ARRAYS = (
     "SELECT area, key, series, n, coalesce(amount, 0) AS amount"
@@ -108,8 +112,8 @@ def _figures_sql(schema: str, track_dirty: bool, source: str = _FROM_ARRAYS) -> 
         # leaves of the level below (the monthly series, which join at the regency, add to no
         # leaf), so the key -> leaf join runs once, on the districts' rows.
         "), ldis AS ("
-        " SELECT x.area, p.path, sum(CASE WHEN p.amount THEN x.amount ELSE x.n END) AS v"
-        " FROM dis AS x JOIN figure_key_paths AS p ON p.key = x.key GROUP BY 1, 2"
+        f" SELECT c.area, kp.path, sum({LEAF_VALUE}) AS v"
+        " FROM dis AS c JOIN figure_key_paths AS kp ON kp.key = c.key GROUP BY 1, 2"
         f"), lreg AS (SELECT area / {LEVEL_STEP} AS area, path, sum(v) AS v FROM ldis GROUP BY 1, 2"
         f"), lpro AS (SELECT area / {LEVEL_STEP} AS area, path, sum(v) AS v FROM lreg GROUP BY 1, 2"
         f"), lnat AS (SELECT area / {LEVEL_STEP} AS area, path, sum(v) AS v FROM lpro GROUP BY 1, 2"
