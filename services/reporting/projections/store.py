@@ -205,8 +205,6 @@ async def note_areas(conn: Conn, codes: Iterable[str], schema: str = LIVE) -> No
     known = areas().names
     extra: dict[str, str] = {}
     for code in codes:
-        if code in known:
-            continue
         current: str | None = code
         while current is not None and current not in known and current not in extra:
             up = parent(current)
