@@ -21,7 +21,7 @@ and writes ``bench/results/reporting.json``.
 2. **Summary latency at national scale.** The figures a national node holds after projecting N
    workers (default 10 million) over the real 83,763 villages, with proportional fees, cases,
    alerts and agencies: the per-village state is drawn and aggregated in PostgreSQL, then fed
-   through the projection's own ``note_areas`` / ``apply_leaves`` (PostgreSQL expands them to
+   through the projection's own ``ExtraAreas`` / ``apply_leaves`` (PostgreSQL expands them to
    every ancestor) in chunks (the per-subject ``subjects`` rows and the ``monthly`` series are
    not written: the summary reads neither). Then ``GET /v1/areas/{code}/summary`` is timed through
    HTTP against the real app (``pantau serve reporting``, uvicorn) and ``read_summary`` directly,
@@ -60,7 +60,7 @@ from bench._infra import BenchInfra, bench_infra, command_cpu_seconds, process_c
 from bench._reporting_data import event_stream, national_state
 from pantau.local.procs import free_port, terminate
 from services.reporting.projections.keys import FigureKeys
-from services.reporting.projections.store import apply_leaves, note_areas
+from services.reporting.projections.store import ExtraAreas, apply_leaves
 from services.reporting.replay import replay
 from services.reporting.settings import ReportingSettings
 from services.reporting.summary import read_summary
@@ -335,12 +335,11 @@ async def build_national(infra: BenchInfra, workers: int) -> tuple[str, dict[str
         started = time.perf_counter()
         state = await national_state(conn, workers)
         drawn = time.perf_counter()
-        keys = FigureKeys()
+        keys, extra_areas = FigureKeys(dsn), ExtraAreas(dsn)
         async for leaf in state.chunks():
             async with conn.transaction():
-                await note_areas(conn, {k[0] for k in leaf})
+                await extra_areas.note({k[0] for k in leaf})
                 await apply_leaves(conn, keys, leaf, track_dirty=False)
-            keys.committed(conn)
         await conn.execute(
             "UPDATE projection.meta SET events = $1, last_event_time = $2",
             workers,
@@ -660,7 +659,7 @@ def report(result: dict[str, Any]) -> str:
         f"{st['fees']:,} fees, {st['cases']:,} cases, {st['alerts_open']:,} open alerts, "
         f"{st['agencies']} agencies; drawn and aggregated per village in PostgreSQL "
         f"({st['draw_and_aggregate_seconds']:.0f} s), then {st['leaf_rows']:,} leaf rows fed "
-        f"through the projection's note_areas/apply_leaves "
+        f"through the projection's ExtraAreas/apply_leaves "
         f"({st['expand_and_apply_seconds']:.0f} s) -> {st['cube_rows']:,} cube rows "
         f"({st['cube_mb']:,.0f} MB), {st['cell_rows']:,} cells; subjects and monthly rows "
         "not written (the summary reads neither); VACUUM ANALYZE after the load.",

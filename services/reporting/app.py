@@ -41,7 +41,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             name=settings.consumer_name,
             topics=FIGURE_TOPICS,
             dsn=settings.database_url,
-            handler=ProjectionHandler(settings.scope),
+            handler=ProjectionHandler(settings.database_url, settings.scope),
             settings=settings,
             group_id=settings.group_id,
         )

@@ -137,7 +137,7 @@ async def run(dsn: str, count: int, batch: int) -> float:
     try:
         await migrate(target, "services.reporting")
         events = generate(count)
-        handler = ProjectionHandler()
+        handler = ProjectionHandler(target)
         conn = await asyncpg.connect(target)
         started = time.perf_counter()
         for i in range(0, len(events), batch):

@@ -40,9 +40,9 @@ from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.store import (
     LIVE,
     STAGED_COLUMNS,
+    ExtraAreas,
     apply_staged,
     copy_subjects,
-    note_areas,
     note_batch,
     stage_leaves,
 )
@@ -135,23 +135,20 @@ def _fold(
         t.last_event_time = result.last_event_time
 
 
-async def _write(conn: Conn, memory: _Memory) -> None:
+async def _write(conn: Conn, dsn: str, memory: _Memory) -> None:
     """Write the folded state: subjects and totals to the shadow, figure deltas staged.
 
     Folds running at once stage their village-level deltas in one unindexed table (they share
     villages, so writing the figures directly would make them wait on each other's rows);
     :func:`replay` then sums and expands them in one statement. The figure keys are
-    registered first, in a transaction of their own, so that folds never wait on each other's
-    new keys inside their long transactions.
+    registered in transactions of their own (:class:`FigureKeys`), so that folds never wait on
+    each other's new keys inside their long transactions; so are new extra area codes.
     """
-    keys = FigureKeys()
-    async with conn.transaction():
-        await keys.ids(conn, {(metric, dims) for _, metric, dims in memory.leaves})
-    keys.committed(conn)
+    keys, extra_areas = FigureKeys(dsn), ExtraAreas(dsn, SHADOW)
     async with conn.transaction():
         # Each fold owns its partitions' subjects: none is in the shadow yet.
         await copy_subjects(conn, memory.subjects, SHADOW)
-        await note_areas(conn, {k[0] for k in memory.leaves}, SHADOW)
+        await extra_areas.note({k[0] for k in memory.leaves})
         await stage_leaves(conn, keys, memory.leaves, SHADOW, STAGED)
         await note_batch(conn, memory.totals, SHADOW)
 
@@ -186,7 +183,7 @@ async def fold_into_shadow(
     folded = time.perf_counter()
     conn = await asyncpg.connect(settings.database_url)
     try:
-        await _write(conn, memory)
+        await _write(conn, settings.database_url, memory)
     finally:
         await conn.close()
     return Folded(
@@ -271,7 +268,9 @@ async def replay(
             "SELECT coalesce(sum(next_offset), 0) FROM consumer_positions WHERE consumer = $1",
             settings.consumer_name,
         )
-        handler = ProjectionHandler(settings.scope, schema=SHADOW, track_dirty=False)
+        handler = ProjectionHandler(
+            settings.database_url, settings.scope, schema=SHADOW, track_dirty=False
+        )
         parts = [(tp.topic, tp.partition) for tp in await list_partitions(settings, FIGURE_TOPICS)]
         groups = [g for g in (parts[i::processes] for i in range(max(1, processes))) if g]
         if len(groups) == 1:

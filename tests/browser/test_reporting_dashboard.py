@@ -26,7 +26,7 @@ async def test_drill_down_from_the_nation_to_a_village(make_database) -> None:
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
     events = random_stream(600, seed=71)
     for i in range(0, len(events), 200):
-        await consume(pool, ProjectionHandler(), events[i : i + 200])
+        await consume(pool, ProjectionHandler(dsn), events[i : i + 200])
     app = create_app(ReportingSettings(database_url=dsn))
     app.state.pool = pool  # served without the lifespan: fixed figures, no broker needed
     port = free_port()

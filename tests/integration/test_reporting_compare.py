@@ -36,8 +36,8 @@ async def test_compare_names_the_first_area_that_differs(make_database) -> None:
     headers = {"Authorization": f"Bearer {issue_token('ministry', 'ID')}"}
     try:
         for i in range(0, len(events), 300):
-            for pool, scope in zip(pools, scopes, strict=True):
-                await consume(pool, ProjectionHandler(scope), events[i : i + 300])
+            for dsn, pool, scope in zip(dsns, pools, scopes, strict=True):
+                await consume(pool, ProjectionHandler(dsn, scope), events[i : i + 300])
         clients = []
         for dsn, pool, scope in zip(dsns, pools, scopes, strict=True):
             app = create_app(ReportingSettings(database_url=dsn, scope=scope))

@@ -89,7 +89,7 @@ async def test_every_parent_equals_its_children_while_batches_are_applied(make_d
     by_half: list[list[Consumed]] = [[], []]
     for e in events:
         by_half[hash(e.envelope.subject) % 2].append(e)
-    handler = ProjectionHandler()
+    handler = ProjectionHandler(dsn)
     done = asyncio.Event()
     walks = 0
 
@@ -128,7 +128,7 @@ async def test_duplicates_and_replays_change_nothing(make_database) -> None:
     dsn = await make_database("services.reporting")
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
     events = random_stream(1_500, seed=5)
-    handler = ProjectionHandler()
+    handler = ProjectionHandler(dsn)
     try:
         for i in range(0, len(events), 200):
             await consume(pool, handler, events[i : i + 200])
@@ -160,8 +160,8 @@ async def test_province_node_equals_national_node_for_its_province(make_database
     try:
         for i in range(0, len(events), 250):
             batch = events[i : i + 250]
-            await consume(national, ProjectionHandler("ID"), batch)
-            await consume(province, ProjectionHandler("53"), batch)
+            await consume(national, ProjectionHandler(national_dsn, "ID"), batch)
+            await consume(province, ProjectionHandler(province_dsn, "53"), batch)
         async with national.acquire() as a, province.acquire() as b:
             stack = ["53"]
             compared = 0

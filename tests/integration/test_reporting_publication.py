@@ -42,7 +42,7 @@ async def test_published_summaries_withhold_small_cells_beyond_recovery(make_dat
     try:
         events = random_stream(3_000, seed=31)
         for i in range(0, len(events), 500):
-            await consume(pool, ProjectionHandler(), events[i : i + 500])
+            await consume(pool, ProjectionHandler(dsn), events[i : i + 500])
         async with pool.acquire() as conn:
             count = await publish_once(conn, settings)
             assert count > 3

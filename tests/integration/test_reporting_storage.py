@@ -41,49 +41,60 @@ async def _key_rows(conn: asyncpg.Connection, key: tuple[str, str]) -> tuple[int
     return ident, paths
 
 
-async def test_a_key_learned_in_a_rolled_back_transaction_is_not_cached(make_database) -> None:
+async def test_a_new_key_is_committed_before_the_batch_that_met_it(make_database) -> None:
     dsn = await make_database("services.reporting")
-    keys = FigureKeys()
+    keys = FigureKeys(dsn)
     conn = await asyncpg.connect(dsn)
     try:
         with pytest.raises(RuntimeError, match="batch failed"):
             async with conn.transaction():
-                await keys.ids(conn, [KEY])
+                ident = (await keys.ids(conn, [KEY]))[KEY]
                 raise RuntimeError("batch failed")
-        keys.forget(conn)  # what the handler does before its next batch
-        assert (await _key_rows(conn, KEY))[0] is None, "the rolled back key is gone"
-
-        async with conn.transaction():
-            ident = (await keys.ids(conn, [KEY]))[KEY]
-        keys.committed(conn)
+        # The batch rolled back; the key stays registered, with its leaf paths, and cached.
         assert await _key_rows(conn, KEY) == (ident, len(leaf_paths(*KEY)))
-
-        # Cached now: a read-only transaction (which could not insert) resolves it.
         async with conn.transaction(readonly=True):
             assert await keys.ids(conn, [KEY]) == {KEY: ident}
+        # Another writer (an empty cache, after a restart) finds it without registering it.
+        assert await FigureKeys("postgresql://nowhere.invalid/x").ids(conn, [KEY]) == {KEY: ident}
     finally:
         await conn.close()
 
 
-async def test_writers_racing_on_a_new_key_get_the_same_id(make_database) -> None:
+async def test_a_writer_does_not_wait_for_another_batch_that_met_the_same_new_key(
+    make_database,
+) -> None:
     dsn = await make_database("services.reporting")
     first, second = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
     try:
-        tx = first.transaction()
-        await tx.start()
-        mine = (await FigureKeys().ids(first, [KEY]))[KEY]
-        # The second writer's insert waits on the first's uncommitted row, then finds it.
-        theirs = asyncio.create_task(_resolve_in_transaction(second, KEY))
-        await asyncio.sleep(0.3)
-        assert not theirs.done()
-        await tx.commit()
-        assert await theirs == mine
+        async with first.transaction():
+            mine = (await FigureKeys(dsn).ids(first, [KEY]))[KEY]
+            # The first batch is still open; the second writer resolves the key at once.
+            async with second.transaction():
+                theirs = await asyncio.wait_for(FigureKeys(dsn).ids(second, [KEY]), 10)
+        assert theirs == {KEY: mine}
         assert await _key_rows(first, KEY) == (mine, len(leaf_paths(*KEY)))
     finally:
         await first.close()
         await second.close()
 
 
-async def _resolve_in_transaction(conn: asyncpg.Connection, key: tuple[str, str]) -> int:
-    async with conn.transaction():
-        return (await FigureKeys().ids(conn, [key]))[key]
+async def test_writers_racing_on_new_keys_get_the_same_ids(make_database) -> None:
+    dsn = await make_database("services.reporting")
+    wanted = [("workers", f"registered|female|procedural|domestic_worker|{c}") for c in "ABCDEF"]
+    conns = [await asyncpg.connect(dsn) for _ in range(4)]
+    try:
+
+        async def resolve(conn: asyncpg.Connection, order: list[tuple[str, str]]) -> dict:
+            async with conn.transaction():
+                return await FigureKeys(dsn).ids(conn, order)
+
+        got = await asyncio.gather(
+            *(resolve(c, wanted[i:] + wanted[:i]) for i, c in enumerate(conns))
+        )
+        assert all(g == got[0] for g in got)
+        assert len(set(got[0].values())) == len(wanted)
+        for key, ident in got[0].items():
+            assert await _key_rows(conns[0], key) == (ident, len(leaf_paths(*key)))
+    finally:
+        for c in conns:
+            await c.close()

@@ -9,9 +9,9 @@ from services.reporting.projections.delta import EventLike, project
 from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.store import (
     LIVE,
+    ExtraAreas,
     apply_leaves,
     load_subjects,
-    note_areas,
     note_batch,
     save_subjects,
 )
@@ -27,28 +27,27 @@ FIGURE_TOPICS = (
 class ProjectionHandler:
     """Projects a batch: load state, compute village-level deltas, write them in one statement.
 
-    One handler serves one database (it caches that database's figure-key ids).
+    One handler serves one database, ``dsn`` (it caches that database's figure-key ids and
+    registers new ones there in transactions of their own).
     """
 
-    def __init__(self, scope: str = "ID", schema: str = LIVE, track_dirty: bool = True) -> None:
+    def __init__(
+        self, dsn: str, scope: str = "ID", schema: str = LIVE, track_dirty: bool = True
+    ) -> None:
         self.scope = scope
         self.schema = schema
         self.track_dirty = track_dirty
-        self.keys = FigureKeys()
+        self.keys = FigureKeys(dsn)
+        self.extra_areas = ExtraAreas(dsn, schema)
 
     async def __call__(self, conn: Conn, events: Sequence[EventLike]) -> None:
-        self.keys.forget(conn)
         if not events:
             return
         subjects = await load_subjects(conn, {e.envelope.subject for e in events}, self.schema)
         result = project(events, subjects, self.scope)
         await save_subjects(conn, result.subjects, self.schema)
-        await note_areas(conn, {k[0] for k in result.deltas}, self.schema)
+        await self.extra_areas.note({k[0] for k in result.deltas})
         await apply_leaves(
             conn, self.keys, result.deltas, self.schema, track_dirty=self.track_dirty
         )
         await note_batch(conn, result, self.schema)
-
-    def committed(self, conn: Conn) -> None:
-        """Called by the consumer once the transaction this handler ran in has committed."""
-        self.keys.committed(conn)

@@ -5,17 +5,18 @@ key adds to (:func:`services.reporting.projections.model.leaf_paths`), so that P
 fill the materialised leaves and derive the others itself. The tables are append-only and shared
 by the live views and a replay's shadow, so an id never changes meaning.
 
-A writer caches the ids it knows to be committed. A key met for the first time is inserted in
-the writer's own transaction (the figure rows that use it commit with it or not at all); its id
-is cached only once the caller reports the commit (:meth:`FigureKeys.committed`), so a rolled
-back transaction cannot leave an id in the cache that the database does not hold.
+A writer caches the ids it has resolved. A key met for the first time is registered and
+committed in a short transaction of its own (:func:`services.reporting.db.own_transaction`)
+before the figure rows that use it are written, so that concurrent writers never wait on each
+other's whole batch for a new key. A key registered by a batch that then rolls back stays,
+unused; the dictionary is append-only, so every cached id stays right.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.reporting.db import Conn
+from services.reporting.db import Conn, own_transaction
 from services.reporting.projections.model import leaf_paths
 
 FigureKey = tuple[str, str]  # (metric, dims)
@@ -40,22 +41,18 @@ _KEY_PATHS = (
 
 
 class FigureKeys:
-    """The ids of figure keys in one database, cached once known to be committed."""
+    """The ids of figure keys in one database (``dsn``), cached once resolved."""
 
-    def __init__(self) -> None:
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
         self._known: dict[FigureKey, int] = {}
-        self._fresh: dict[int, dict[FigureKey, int]] = {}  # per connection, until committed
-
-    def forget(self, conn: Conn) -> None:
-        """Drop ids learned on ``conn`` in a transaction that did not report its commit."""
-        self._fresh.pop(id(conn), None)
-
-    def committed(self, conn: Conn) -> None:
-        """The transaction on ``conn`` committed: the ids it learned are safe to cache."""
-        self._known.update(self._fresh.pop(id(conn), {}))
 
     async def ids(self, conn: Conn, keys: Iterable[FigureKey]) -> dict[FigureKey, int]:
-        """The id of every key, inserting (in ``conn``'s transaction) those never seen."""
+        """The id of every key; those never seen are registered and committed first.
+
+        ``conn``'s transaction must read committed rows (PostgreSQL's default isolation), so
+        that its next statements see the new keys and their leaf paths.
+        """
         known = self._known
         out: dict[FigureKey, int] = {}
         missing: list[FigureKey] = []
@@ -66,42 +63,39 @@ class FigureKeys:
             else:
                 out[key] = ident
         if missing:
-            found = await self._resolve(conn, sorted(missing))
+            found = await _select(conn, missing)  # registered by another writer already
+            if len(found) < len(missing):
+                found.update(await self._register(sorted(k for k in missing if k not in found)))
+            if len(found) != len(missing):
+                raise RuntimeError("figure keys could not be resolved")  # not the event's fault
+            known.update(found)
             out.update(found)
-            self._fresh.setdefault(id(conn), {}).update(found)
         return out
 
-    async def _resolve(self, conn: Conn, wanted: list[FigureKey]) -> dict[FigureKey, int]:
-        metrics = [m for m, _ in wanted]
-        dims = [d for _, d in wanted]
-        created = {
-            (r["metric"], r["dims"]): r["id"] for r in await conn.fetch(_INSERT_KEYS, metrics, dims)
-        }
-        if created:
-            await self._record_paths(conn, created)
-        found = dict(created)
-        # Keys that existed already; a second look finds those that another writer committed
-        # while our insert waited on them (they were not in the first statement's snapshot).
-        for _attempt in range(2):
-            rest = [k for k in wanted if k not in found]
-            if not rest:
-                break
-            rows = await conn.fetch(_SELECT_KEYS, [m for m, _ in rest], [d for _, d in rest])
-            found.update({(r["metric"], r["dims"]): r["id"] for r in rows})
-        if len(found) != len(wanted):
-            raise RuntimeError("figure keys could not be resolved")  # not the event's fault
-        return found
+    async def _register(self, wanted: list[FigureKey]) -> dict[FigureKey, int]:
+        async with own_transaction(self._dsn) as conn:
+            rows = await conn.fetch(_INSERT_KEYS, [m for m, _ in wanted], [d for _, d in wanted])
+            created = {(r["metric"], r["dims"]): r["id"] for r in rows}
+            await _record_paths(conn, created)
+            # The rest were inserted by writers our insert waited on: committed, so visible.
+            rest = [k for k in wanted if k not in created]
+            return {**created, **(await _select(conn, rest) if rest else {})}
 
-    @staticmethod
-    async def _record_paths(conn: Conn, created: dict[FigureKey, int]) -> None:
-        key_ids: list[int] = []
-        paths: list[str] = []
-        amounts: list[bool] = []
-        for (metric, dims), ident in created.items():
-            for path, uses_amount in leaf_paths(metric, dims):
-                key_ids.append(ident)
-                paths.append(path)
-                amounts.append(uses_amount)
-        if paths:
-            await conn.execute(_INSERT_PATHS, sorted(set(paths)))
-            await conn.execute(_KEY_PATHS, key_ids, paths, amounts)
+
+async def _select(conn: Conn, wanted: list[FigureKey]) -> dict[FigureKey, int]:
+    rows = await conn.fetch(_SELECT_KEYS, [m for m, _ in wanted], [d for _, d in wanted])
+    return {(r["metric"], r["dims"]): r["id"] for r in rows}
+
+
+async def _record_paths(conn: Conn, created: dict[FigureKey, int]) -> None:
+    key_ids: list[int] = []
+    paths: list[str] = []
+    amounts: list[bool] = []
+    for (metric, dims), ident in created.items():
+        for path, uses_amount in leaf_paths(metric, dims):
+            key_ids.append(ident)
+            paths.append(path)
+            amounts.append(uses_amount)
+    if paths:
+        await conn.execute(_INSERT_PATHS, sorted(set(paths)))
+        await conn.execute(_KEY_PATHS, key_ids, paths, amounts)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from services.reporting.db import Conn
+from services.reporting.db import Conn, own_transaction
 from services.reporting.projections.area_ids import (
     DISTRICT_DIVISOR,
     LEVEL_STEP,
@@ -200,26 +200,43 @@ async def copy_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str
     )
 
 
-async def note_areas(conn: Conn, codes: Iterable[str], schema: str = LIVE) -> None:
-    """Record area codes (and their ancestors) the shipped hierarchy does not list."""
-    known = areas().names
-    extra: dict[str, str] = {}
-    for code in codes:
-        current: str | None = code
-        while current is not None and current not in known and current not in extra:
-            up = parent(current)
-            if up is None:
-                break
-            extra[current] = up
-            current = up
-    if extra:
-        keys = sorted(extra)
-        await conn.execute(
-            f"INSERT INTO {schema}.extra_areas (code, parent)"
-            " SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
-            keys,
-            [extra[k] for k in keys],
-        )
+class ExtraAreas:
+    """The area codes met in events that the shipped hierarchy does not list, with their parents.
+
+    New ones are recorded (ancestors too) and committed in a transaction of their own, like new
+    figure keys (:mod:`.keys`), and remembered; one that a rolled back batch met stays listed,
+    with no figures, until the batch is applied again.
+    """
+
+    def __init__(self, dsn: str, schema: str = LIVE) -> None:
+        self._dsn = dsn
+        self._schema = schema
+        self._noted: set[str] = set()
+
+    async def note(self, codes: Iterable[str]) -> None:
+        known = areas().names
+        noted = self._noted
+        extra: dict[str, str] = {}
+        for code in codes:
+            current: str | None = code
+            while (
+                current and current not in known and current not in noted and current not in extra
+            ):
+                up = parent(current)
+                if up is None:
+                    break
+                extra[current] = up
+                current = up
+        if extra:
+            keys = sorted(extra)
+            async with own_transaction(self._dsn) as conn:
+                await conn.execute(
+                    f"INSERT INTO {self._schema}.extra_areas (code, parent)"
+                    " SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+                    keys,
+                    [extra[k] for k in keys],
+                )
+            noted.update(keys)
 
 
 async def note_batch(conn: Conn, projection: Projection, schema: str = LIVE) -> None:
