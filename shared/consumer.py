@@ -8,8 +8,10 @@ Built on a FastStream ``KafkaBroker`` batch subscriber. Per batch:
    NOTHING ... RETURNING`` tells which are new), calls the handler with only the new events, in
    log order per partition, and stores the next offset per partition in ``consumer_positions``;
 3. only after that commit are the Kafka offsets committed (FastStream's ``NACK_ON_ERROR`` ack
-   policy commits when the handler returns and rewinds the batch when it raises); a handler
-   may define ``committed(conn)``, called then (to cache what it knows to be durable).
+   policy commits when the handler returns and rewinds the batch when it raises).
+
+The cyclic garbage collector is paused while a batch is parsed and while it is applied
+(:func:`shared.gc_tuning.collector_paused`), never during a retry's wait.
 
 The positions stored with the effects are the truth about how far the log has been applied: on
 every partition assignment the consumer seeks to them (offset 0 where none is stored), so a
@@ -42,6 +44,7 @@ from pydantic import ValidationError
 from shared.contract.envelope import Envelope
 from shared.contract.events import EventData, UnknownEventType, parse_data
 from shared.contract.topics import all_topics, dlq_topic
+from shared.gc_tuning import collector_paused
 from shared.kafka import ensure_topics, make_broker, make_producer
 from shared.logging import bind_event, get_logger
 from shared.metrics import CONSUMED_EVENTS, CONSUMER_RETRIES
@@ -319,13 +322,17 @@ class IdempotentConsumer:
 
     async def _process(self, batch: Sequence[ConsumerRecord[Any, Any]]) -> None:
         events: list[tuple[ConsumedEvent, ConsumerRecord[Any, Any]]] = []
-        for record in batch:
-            try:
-                events.append((_parse(record), record))
-            except UnknownEventType:
-                CONSUMED_EVENTS.labels(self.name, "ignored").inc()  # positions still advance
-            except Exception as exc:
-                await self._dead_letter(record, f"unreadable: {_reason(exc)}")
+        unreadable: list[tuple[ConsumerRecord[Any, Any], str]] = []
+        with collector_paused():
+            for record in batch:
+                try:
+                    events.append((_parse(record), record))
+                except UnknownEventType:
+                    CONSUMED_EVENTS.labels(self.name, "ignored").inc()  # positions still advance
+                except Exception as exc:
+                    unreadable.append((record, f"unreadable: {_reason(exc)}"))
+        for record, reason in unreadable:
+            await self._dead_letter(record, reason)
         positions = _next_offsets(batch)
         await self._retrying(functools.partial(self._apply, events, positions))
 
@@ -358,6 +365,10 @@ class IdempotentConsumer:
 
     async def _transaction(self, events: Sequence[ConsumedEvent], positions: Positions) -> None:
         """Claim the new events, apply them and store the positions: all or nothing."""
+        with collector_paused():
+            await self._attempt(events, positions)
+
+    async def _attempt(self, events: Sequence[ConsumedEvent], positions: Positions) -> None:
         if self._pool is None:
             raise _Stopping()
         async with self._pool.acquire() as proxy, proxy.transaction():
@@ -374,9 +385,6 @@ class IdempotentConsumer:
                         raise
                     raise HandlerFailed(str(exc)) from exc
             await _save_positions(conn, self.name, positions)
-        committed = getattr(self.handler, "committed", None)
-        if committed is not None and fresh:
-            committed(conn)  # lets a handler cache what it wrote, now that it is durable
         CONSUMED_EVENTS.labels(self.name, "applied").inc(len(fresh))
         if duplicates := len(events) - len(fresh):
             CONSUMED_EVENTS.labels(self.name, "duplicate").inc(duplicates)
