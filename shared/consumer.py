@@ -10,8 +10,8 @@ Built on a FastStream ``KafkaBroker`` batch subscriber. Per batch:
 3. only after that commit are the Kafka offsets committed (FastStream's ``NACK_ON_ERROR`` ack
    policy commits when the handler returns and rewinds the batch when it raises).
 
-The cyclic garbage collector is paused while a batch is parsed and while it is applied
-(:func:`shared.gc_tuning.collector_paused`), never during a retry's wait.
+The cyclic garbage collector is paused while a batch is parsed and applied, not during a
+retry's wait (:class:`shared.gc_tuning.CollectorPause`).
 
 The positions stored with the effects are the truth about how far the log has been applied: on
 every partition assignment the consumer seeks to them (offset 0 where none is stored), so a
@@ -44,7 +44,7 @@ from pydantic import ValidationError
 from shared.contract.envelope import Envelope
 from shared.contract.events import EventData, UnknownEventType, parse_data
 from shared.contract.topics import all_topics, dlq_topic
-from shared.gc_tuning import collector_paused
+from shared.gc_tuning import CollectorPause
 from shared.kafka import ensure_topics, make_broker, make_producer
 from shared.logging import bind_event, get_logger
 from shared.metrics import CONSUMED_EVENTS, CONSUMER_RETRIES
@@ -178,6 +178,7 @@ class IdempotentConsumer:
         self._subscriber: Any = None
         self._stopping = asyncio.Event()
         self._failures = 0
+        self._collector = CollectorPause()
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -310,7 +311,8 @@ class IdempotentConsumer:
             return
         with structlog.contextvars.bound_contextvars(consumer=self.name):
             try:
-                await self._process(batch)
+                with self._collector.paused():
+                    await self._process(batch)
             except _Stopping:
                 raise
             except Exception:
@@ -322,17 +324,13 @@ class IdempotentConsumer:
 
     async def _process(self, batch: Sequence[ConsumerRecord[Any, Any]]) -> None:
         events: list[tuple[ConsumedEvent, ConsumerRecord[Any, Any]]] = []
-        unreadable: list[tuple[ConsumerRecord[Any, Any], str]] = []
-        with collector_paused():
-            for record in batch:
-                try:
-                    events.append((_parse(record), record))
-                except UnknownEventType:
-                    CONSUMED_EVENTS.labels(self.name, "ignored").inc()  # positions still advance
-                except Exception as exc:
-                    unreadable.append((record, f"unreadable: {_reason(exc)}"))
-        for record, reason in unreadable:
-            await self._dead_letter(record, reason)
+        for record in batch:
+            try:
+                events.append((_parse(record), record))
+            except UnknownEventType:
+                CONSUMED_EVENTS.labels(self.name, "ignored").inc()  # positions still advance
+            except Exception as exc:
+                await self._dead_letter(record, f"unreadable: {_reason(exc)}")
         positions = _next_offsets(batch)
         await self._retrying(functools.partial(self._apply, events, positions))
 
@@ -365,10 +363,6 @@ class IdempotentConsumer:
 
     async def _transaction(self, events: Sequence[ConsumedEvent], positions: Positions) -> None:
         """Claim the new events, apply them and store the positions: all or nothing."""
-        with collector_paused():
-            await self._attempt(events, positions)
-
-    async def _attempt(self, events: Sequence[ConsumedEvent], positions: Positions) -> None:
         if self._pool is None:
             raise _Stopping()
         async with self._pool.acquire() as proxy, proxy.transaction():
@@ -465,7 +459,7 @@ class IdempotentConsumer:
     async def _backoff(self) -> None:
         delay = min(MAX_BACKOFF_SECONDS, _FIRST_BACKOFF_SECONDS * 2 ** min(self._failures, 10))
         self._failures += 1
-        with contextlib.suppress(asyncio.TimeoutError):
+        with contextlib.suppress(asyncio.TimeoutError), self._collector.running():
             await asyncio.wait_for(self._stopping.wait(), delay)
 
 

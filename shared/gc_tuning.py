@@ -9,10 +9,10 @@ here: 5,750 events/s with the defaults, 8,600 with this tuning, 10,000 with the 
 the collector's sight (``gc.freeze``) and collects young objects far less often. Reference
 cycles are still collected, only in larger rounds.
 
-:func:`collector_paused` goes further for the work on one batch: while a batch is parsed and
+:class:`CollectorPause` goes further for the work on one batch: while a batch is parsed and
 applied, most of what it allocates stays alive until the batch is done, so every collection in
 between walks the batch again for nothing. Measured on the reporting projection here: 43 µs of
-the service's CPU per event with the tuning alone, 35 µs with the collector paused per batch.
+the service's CPU per event with the tuning alone, 33 µs with the collector paused per batch.
 """
 
 from __future__ import annotations
@@ -36,19 +36,37 @@ def tune_for_batches() -> None:
     gc.set_threshold(*THRESHOLDS)
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No automatic collection inside the block (one attempt at a batch); on again after it.
+class CollectorPause:
+    """Pauses the cyclic collector while one batch is worked on (each of a consumer's own).
 
-    A block entered while the collector is already off (another batch's pause) changes
-    nothing, so a pause never outlasts the block that started it. Keep waits (retry backoff)
-    outside: the process may serve requests meanwhile.
+    A pause never outlasts the batch that started it: one started while the collector is
+    already off (another batch's pause) changes nothing, and :meth:`running` turns it on again
+    for waits inside the batch (a retry's backoff), when the process may serve requests.
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
+
+    def __init__(self) -> None:
+        self._paused = False  # this owner switched the collector off and has not ended
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        if not gc.isenabled():
+            yield
+            return
+        gc.disable()
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
+            gc.enable()
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        if not self._paused or gc.isenabled():
+            yield
+            return
         gc.enable()
+        try:
+            yield
+        finally:
+            gc.disable()
