@@ -11,6 +11,7 @@ import pytest
 from services.reporting.projections.area_ids import area_code, area_id
 from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.model import leaf_paths
+from services.reporting.projections.store import ExtraAreas
 from shared.areas import NATION, areas
 
 pytestmark = pytest.mark.integration
@@ -98,3 +99,27 @@ async def test_writers_racing_on_new_keys_get_the_same_ids(make_database) -> Non
     finally:
         for c in conns:
             await c.close()
+
+
+async def test_an_unlisted_area_is_recorded_with_its_ancestors_outside_the_batch(
+    make_database,
+) -> None:
+    dsn = await make_database("services.reporting")
+    pseudo = "53.71.00.0000"  # "not attributed below" Kota Kupang
+    extra = ExtraAreas(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:
+        with pytest.raises(RuntimeError, match="batch failed"):
+            async with conn.transaction():
+                await extra.note([pseudo, "53.71.01.1001"])  # the village is listed already
+                raise RuntimeError("batch failed")
+        rows = await conn.fetch("SELECT code, parent FROM projection.extra_areas ORDER BY code")
+        assert [tuple(r) for r in rows] == [("53.71.00", "53.71"), (pseudo, "53.71.00")]
+        # Remembered once committed: noting it again writes nothing.
+        await conn.execute("DELETE FROM projection.extra_areas")
+        await extra.note([pseudo])
+        assert await conn.fetchval("SELECT count(*) FROM projection.extra_areas") == 0
+        await ExtraAreas(dsn).note([pseudo])  # a new writer (a restart) records it again
+        assert await conn.fetchval("SELECT count(*) FROM projection.extra_areas") == 2
+    finally:
+        await conn.close()
