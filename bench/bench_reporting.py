@@ -354,7 +354,7 @@ async def build_national(infra: BenchInfra, workers: int) -> tuple[str, dict[str
         keys, extra_areas = FigureKeys(dsn), ExtraAreas(dsn)
         async for leaf in state.chunks():
             async with conn.transaction():
-                await extra_areas.note({k[0] for k in leaf})
+                await extra_areas.note(conn, {k[0] for k in leaf})
                 await apply_leaves(conn, keys, leaf, track_dirty=False)
         await conn.execute(
             "UPDATE projection.meta SET events = $1, last_event_time = $2",

@@ -347,8 +347,10 @@ class IdempotentConsumer:
                 events=len(events),
                 error=_brief(exc.__cause__ or exc),
             )
-            for event, record in events:
-                await self._retrying(functools.partial(self._apply_one, event, record))
+            # One transaction per event, each failure leaving a traceback: let the collector run.
+            with self._collector.running():
+                for event, record in events:
+                    await self._retrying(functools.partial(self._apply_one, event, record))
             await self._retrying(functools.partial(self._transaction, [], positions))
 
     async def _apply_one(self, event: ConsumedEvent, record: ConsumerRecord[Any, Any]) -> None:

@@ -40,8 +40,9 @@ class CollectorPause:
     """Pauses the cyclic collector while one batch is worked on (each of a consumer's own).
 
     A pause never outlasts the batch that started it: one started while the collector is
-    already off (another batch's pause) changes nothing, and :meth:`running` turns it on again
-    for waits inside the batch (a retry's backoff), when the process may serve requests.
+    already off (another batch's pause) changes nothing. :meth:`running` turns it on again for
+    parts of the batch that may last long or leave cycles behind: a retry's backoff, the
+    event-at-a-time fallback after a handler failure.
     """
 
     def __init__(self) -> None:

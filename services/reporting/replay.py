@@ -148,7 +148,7 @@ async def _write(conn: Conn, dsn: str, memory: _Memory) -> None:
     async with conn.transaction():
         # Each fold owns its partitions' subjects: none is in the shadow yet.
         await copy_subjects(conn, memory.subjects, SHADOW)
-        await extra_areas.note({k[0] for k in memory.leaves})
+        await extra_areas.note(conn, {k[0] for k in memory.leaves})
         await stage_leaves(conn, keys, memory.leaves, SHADOW, STAGED)
         await note_batch(conn, memory.totals, SHADOW)
 

@@ -46,7 +46,7 @@ class ProjectionHandler:
         subjects = await load_subjects(conn, {e.envelope.subject for e in events}, self.schema)
         result = project(events, subjects, self.scope)
         await save_subjects(conn, result.subjects, self.schema)
-        await self.extra_areas.note({k[0] for k in result.deltas})
+        await self.extra_areas.note(conn, {k[0] for k in result.deltas})
         await apply_leaves(
             conn, self.keys, result.deltas, self.schema, track_dirty=self.track_dirty
         )

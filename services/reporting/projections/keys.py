@@ -51,7 +51,8 @@ class FigureKeys:
         """The id of every key; those never seen are registered and committed first.
 
         ``conn``'s transaction must read committed rows (PostgreSQL's default isolation), so
-        that its next statements see the new keys and their leaf paths.
+        that its next statements see the new keys and their leaf paths; new keys are read back
+        through ``conn``, so a snapshot that cannot see them fails here, not silently later.
         """
         known = self._known
         out: dict[FigureKey, int] = {}
@@ -65,21 +66,21 @@ class FigureKeys:
         if missing:
             found = await _select(conn, missing)  # registered by another writer already
             if len(found) < len(missing):
-                found.update(await self._register(sorted(k for k in missing if k not in found)))
+                await self._register(sorted(k for k in missing if k not in found))
+                # Read back in the caller's transaction: what its statements will see.
+                found = await _select(conn, missing)
             if len(found) != len(missing):
                 raise RuntimeError("figure keys could not be resolved")  # not the event's fault
             known.update(found)
             out.update(found)
         return out
 
-    async def _register(self, wanted: list[FigureKey]) -> dict[FigureKey, int]:
+    async def _register(self, wanted: list[FigureKey]) -> None:
+        """Insert the keys that are still missing (others may be inserting them too), and
+        their leaf paths, and commit."""
         async with own_transaction(self._dsn) as conn:
             rows = await conn.fetch(_INSERT_KEYS, [m for m, _ in wanted], [d for _, d in wanted])
-            created = {(r["metric"], r["dims"]): r["id"] for r in rows}
-            await _record_paths(conn, created)
-            # The rest were inserted by writers our insert waited on: committed, so visible.
-            rest = [k for k in wanted if k not in created]
-            return {**created, **(await _select(conn, rest) if rest else {})}
+            await _record_paths(conn, {(r["metric"], r["dims"]): r["id"] for r in rows})
 
 
 async def _select(conn: Conn, wanted: list[FigureKey]) -> dict[FigureKey, int]:

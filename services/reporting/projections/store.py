@@ -203,40 +203,44 @@ async def copy_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str
 class ExtraAreas:
     """The area codes met in events that the shipped hierarchy does not list, with their parents.
 
-    New ones are recorded (ancestors too) and committed in a transaction of their own, like new
-    figure keys (:mod:`.keys`), and remembered; one that a rolled back batch met stays listed,
-    with no figures, until the batch is applied again.
+    New ones (ancestors too) are recorded and committed in a transaction of their own, like new
+    figure keys (:mod:`.keys`); one that a rolled back batch met stays listed, with no figures,
+    until the batch is applied again. Nothing is cached: a replay swaps the table, so each batch
+    looks up its few codes in the table it writes to.
     """
 
     def __init__(self, dsn: str, schema: str = LIVE) -> None:
         self._dsn = dsn
         self._schema = schema
-        self._noted: set[str] = set()
 
-    async def note(self, codes: Iterable[str]) -> None:
+    async def note(self, conn: Conn, codes: Iterable[str]) -> None:
         known = areas().names
-        noted = self._noted
         extra: dict[str, str] = {}
         for code in codes:
             current: str | None = code
-            while (
-                current and current not in known and current not in noted and current not in extra
-            ):
+            while current and current not in known and current not in extra:
                 up = parent(current)
                 if up is None:
                     break
                 extra[current] = up
                 current = up
+        if not extra:
+            return
+        listed = await conn.fetch(
+            f"SELECT code FROM {self._schema}.extra_areas WHERE code = ANY($1::text[])",
+            list(extra),
+        )
+        for row in listed:
+            del extra[row["code"]]
         if extra:
             keys = sorted(extra)
-            async with own_transaction(self._dsn) as conn:
-                await conn.execute(
+            async with own_transaction(self._dsn) as own:
+                await own.execute(
                     f"INSERT INTO {self._schema}.extra_areas (code, parent)"
                     " SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
                     keys,
                     [extra[k] for k in keys],
                 )
-            noted.update(keys)
 
 
 async def note_batch(conn: Conn, projection: Projection, schema: str = LIVE) -> None:
