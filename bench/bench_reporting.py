@@ -256,6 +256,16 @@ async def caught_up(conn: asyncpg.Connection, ends: Ends, limit_seconds: float =
         await asyncio.sleep(0.05)
 
 
+def _cpu_now(pid: int) -> tuple[float, float, float, float]:
+    """CPU seconds so far: the service's processes, PostgreSQL, the broker, the whole machine."""
+    return (
+        process_cpu_seconds(pid),
+        command_cpu_seconds("postgres"),
+        command_cpu_seconds("tansu"),
+        machine_cpu()[0],
+    )
+
+
 async def project_service(
     infra: BenchInfra, dsn: str, ends: Ends, server: subprocess.Popen[bytes]
 ) -> dict[str, Any]:
@@ -266,8 +276,7 @@ async def project_service(
         started = time.perf_counter()
         first: float | None = None
         first_done = 0
-        cpu0 = (0.0, 0.0, 0.0)
-        busy0 = 0.0
+        cpu0 = _cpu_now(server.pid)
         while True:
             if server.poll() is not None:
                 raise RuntimeError("the reporting service exited (reporting-server.log)")
@@ -277,20 +286,14 @@ async def project_service(
                 first, first_done = time.perf_counter(), applied
                 # CPU over the steady window only: start-up (imports, the area hierarchy,
                 # migrations, the group join) is not per-event work.
-                cpu0 = (
-                    process_cpu_seconds(server.pid),
-                    command_cpu_seconds("postgres"),
-                    command_cpu_seconds("tansu"),
-                )
-                busy0 = machine_cpu()[0]
+                cpu0 = _cpu_now(server.pid)
             if all(done.get(k, 0) >= end for k, end in ends.items() if end > 0):
                 break
             await asyncio.sleep(0.05)
         finished = time.perf_counter()
-        service_cpu = process_cpu_seconds(server.pid) - cpu0[0]
-        postgres_cpu = command_cpu_seconds("postgres") - cpu0[1]
-        tansu_cpu = command_cpu_seconds("tansu") - cpu0[2]
-        machine_busy = machine_cpu()[0] - busy0
+        service_cpu, postgres_cpu, tansu_cpu, machine_busy = (
+            now - then for now, then in zip(_cpu_now(server.pid), cpu0, strict=True)
+        )
         meta = await conn.fetchrow("SELECT events, skipped FROM projection.meta")
         assert meta is not None
         inbox = await conn.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'reporting'")

@@ -10,8 +10,8 @@ Built on a FastStream ``KafkaBroker`` batch subscriber. Per batch:
 3. only after that commit are the Kafka offsets committed (FastStream's ``NACK_ON_ERROR`` ack
    policy commits when the handler returns and rewinds the batch when it raises).
 
-The cyclic garbage collector is paused while a batch is parsed and applied, not during a
-retry's wait (:class:`shared.gc_tuning.CollectorPause`).
+The cyclic garbage collector is paused while a batch is parsed and applied, but runs during a
+retry's wait and the event-at-a-time fallback (:class:`shared.gc_tuning.CollectorPause`).
 
 The positions stored with the effects are the truth about how far the log has been applied: on
 every partition assignment the consumer seeks to them (offset 0 where none is stored), so a
