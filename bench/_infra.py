@@ -8,6 +8,7 @@ as a real server would run) are started and stopped again.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,3 +108,29 @@ def machine_cpu() -> tuple[float, float]:
     ticks = os.sysconf("SC_CLK_TCK")
     idle = values[3] + values[4]
     return (sum(values) - idle) / ticks, sum(values) / ticks
+
+
+def machine_speed(directory: Path) -> dict[str, float]:
+    """Two yardsticks for comparing runs made on different machines (or the same one on a
+    busier day): a pure-Python loop on one core and a synced 8 KiB write in ``directory``
+    (PostgreSQL's commit path). Lower is faster; each is the best of a few tries."""
+    loop_ns = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        loop_ns = min(loop_ns, (time.perf_counter() - started) / 2_000_000 * 1e9)
+    path = directory / f".fsync-{uuid.uuid4().hex[:8]}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        block = b"\0" * 8192
+        started = time.perf_counter()
+        for _ in range(100):
+            os.write(fd, block)
+            os.fsync(fd)
+        fsync_ms = (time.perf_counter() - started) / 100 * 1e3
+    finally:
+        os.close(fd)
+        path.unlink()
+    return {"python_loop_ns": loop_ns, "fsync_8k_ms": fsync_ms}

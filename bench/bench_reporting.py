@@ -62,6 +62,7 @@ from bench._infra import (
     bench_infra,
     command_cpu_seconds,
     machine_cpu,
+    machine_speed,
     process_cpu_seconds,
 )
 from bench._reporting_data import event_stream, national_state
@@ -526,6 +527,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores",
         "load_average_at_start": load_average(),
+        "machine_speed_at_start": machine_speed(RESULTS),
         "code": code_revision(),
         "options": vars(args),
     }
@@ -605,6 +607,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 def _finish(result: dict[str, Any], began: float) -> dict[str, Any]:
     result["wall_seconds"] = time.perf_counter() - began
     result["load_average_at_end"] = load_average()
+    result["machine_speed_at_end"] = machine_speed(RESULTS)
     (RESULTS / "reporting.json").write_text(json.dumps(result, indent=2, default=str))
     return result
 
@@ -665,6 +668,12 @@ def _replay_rows(result: dict[str, Any]) -> Iterable[str]:
     )
 
 
+def _speed(result: dict[str, Any], name: str, unit: str) -> str:
+    values = [result.get(f"machine_speed_at_{when}", {}).get(name) for when in ("start", "end")]
+    shown = " / ".join("-" if v is None else f"{v:.2f}" for v in values)
+    return f"{shown} {unit}"
+
+
 def report(result: dict[str, Any]) -> str:
     st = result["summary"]["state"]
     notes = [
@@ -674,7 +683,9 @@ def report(result: dict[str, Any]) -> str:
         f"before replay {result.get('replay', {}).get('load_average_before', '-')}, "
         f"end {result['load_average_at_end']}. Code: {result.get('code', '?')}. "
         f"Broker: {result['broker']}; "
-        f"PostgreSQL: {result['postgres']} (fsync on).",
+        f"PostgreSQL: {result['postgres']} (fsync on). Machine yardsticks (start / end): "
+        f"{_speed(result, 'python_loop_ns', 'ns per pure-Python loop step')}, "
+        f"{_speed(result, 'fsync_8k_ms', 'ms per synced 8 KiB write')}.",
         f"Summary state: {st['workers']:,} workers over {st['villages_with_workers']:,} villages, "
         f"{st['fees']:,} fees, {st['cases']:,} cases, {st['alerts_open']:,} open alerts, "
         f"{st['agencies']} agencies; drawn and aggregated per village in PostgreSQL "
