@@ -16,7 +16,9 @@ and writes ``bench/results/reporting.json``.
    ``pantau serve reporting`` with 1 and with ``--processes`` server processes (every process
    is a member of the node's consumer group) into a fresh database, timed from its start until
    its stored positions reach the end offsets counted from the producer's own acks (Tansu may
-   report end offsets too low right after a burst of produces). CPU time per event of the
+   report end offsets too low right after a burst of produces). Before them, one untimed run of
+   the same projection (``--no-warm-up`` skips it) brings PostgreSQL to the state of a server
+   that has been running: its WAL segment files exist and are recycled. CPU time per event of the
    service's processes, PostgreSQL and the broker, and the machine's busy cores, are read from
    /proc over the steady window (first applied batch to the end; start-up is not per event).
 2. **Summary latency at national scale.** The figures a national node holds after projecting N
@@ -324,6 +326,23 @@ async def project_service(
     }
 
 
+async def warm_up_run(infra: BenchInfra, ends: Ends, args: argparse.Namespace) -> dict[str, Any]:
+    """One untimed projection of the same stream, so that the timed runs meet PostgreSQL as a
+    running server is: a cluster writing its first gigabyte of WAL creates and zero-fills each
+    16 MB segment file (measured here: a tenth of PostgreSQL's CPU in the first run, none once
+    segments are recycled) and touches its shared memory for the first time."""
+    print(f"[projection] warm-up run ({args.processes} process(es), untimed) …", flush=True)
+    dsn = await infra.fresh_database("bench_projection_warm_up")
+    await migrate(dsn, "services.reporting")
+    try:
+        with reporting_service(infra, dsn, args.processes, args.batch) as server:
+            run = await project_service(infra, dsn, dict(ends), server)
+    finally:
+        await drop_database(infra, dsn)
+    print(f"[projection] warm-up {run}", flush=True)
+    return {"processes": args.processes, **run}
+
+
 async def time_replay(infra: BenchInfra, dsn: str) -> dict[str, Any]:
     """``pantau replay reporting``'s work, timed in this process (the service keeps running)."""
     settings = reporting_settings(infra, dsn)
@@ -561,6 +580,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         raw = await raw_consume(infra.bootstrap, ends, args.batch)
         print("[projection] plain upserts …", flush=True)
         upserts = await plain_upserts(infra, args.events, args.batch)
+        warm_up = None if args.no_warm_up else await warm_up_run(infra, ends, args)
         runs: dict[str, Any] = {}
         for workers in sorted({1, args.processes}):
             print(f"[projection] the service, {workers} process(es) …", flush=True)
@@ -579,6 +599,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     "raw_consume_per_second": sum(ends.values()) / raw,
                     "plain_upsert_rows_per_second": args.events / upserts,
                     "runs": runs,
+                    "warm_up": warm_up,
                     "processes": args.processes,
                     "load_average_after": load_average(),
                 }
@@ -641,6 +662,12 @@ def _projection_rows(result: dict[str, Any]) -> Iterable[str]:
             f"({run['per_second_from_start']:,.0f}/s incl. "
             f"{run['start_join_and_first_batch_seconds']:.1f} s start-up, group join and "
             f"first batch) | ≥ 25,000 events/s |"
+        )
+    if warm := p.get("warm_up"):
+        yield (
+            f"| … the untimed warm-up run before them ({warm['processes']} process(es), "
+            f"PostgreSQL {warm['cpu_us_per_event']['postgres']:.0f} µs per event) | "
+            f"{warm['per_second_steady']:,.0f} events/s | — |"
         )
 
 
@@ -717,6 +744,11 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--processes", type=int, default=2, help="reporting server processes (REPORTING_WORKERS)"
+    )
+    parser.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="time the projection on PostgreSQL as it is (no untimed run before)",
     )
     parser.add_argument("--quick", action="store_true", help=f"small run: {QUICK}")
     parser.add_argument(
