@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.contract.ids import uuid7
+
 Source = Literal["registry", "cases", "alerts", "reporting"]
 
 _KEBAB_PAST = re.compile(r"^[a-z]+(-[a-z]+)+$")
@@ -61,10 +63,11 @@ def new_event(
     causation_id: str | None = None,
     time: datetime | None = None,
 ) -> Envelope:
-    """Build an envelope with a fresh id; ``data`` may be a contract model or a plain dict."""
+    """Build an envelope with a fresh, time-ordered id (:func:`~shared.contract.ids.uuid7`);
+    ``data`` may be a contract model or a plain dict."""
     payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
     return Envelope(
-        id=uuid.uuid4(),
+        id=uuid7(),
         type=type,
         version=version,
         source=source,
