@@ -1,7 +1,7 @@
 """Reporting benchmark: projection rate, summary latency at national scale, full replay.
 
 Run: ``.venv/bin/python -m bench.bench_reporting`` (``--quick`` for a short run, ``--summary-only``
-for part 2 alone; ``--help``).
+for part 2 alone, ``--projection-only`` for part 1 alone; ``--help``).
 Broker and PostgreSQL come from ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` or are started
 locally (embedded Tansu, throw-away PostgreSQL cluster with fsync on). Prints a Markdown table
 and writes ``bench/results/reporting.json``.
@@ -535,6 +535,45 @@ async def drop_database(infra: BenchInfra, dsn: str) -> None:
 # -- main ----------------------------------------------------------------------------------------
 
 
+async def summary_latency(infra: BenchInfra, args: argparse.Namespace) -> dict[str, Any]:
+    """Part 2, run first while the topics are empty: the app's own consumer has nothing to do."""
+    print(f"[summary] building the state of {args.workers:,} workers …", flush=True)
+    dsn, built = await build_national(infra, args.workers)
+    codes = sample_areas()
+    print(f"[summary] built in {built['expand_and_apply_seconds']:.0f} s; timing …", flush=True)
+    summary = {
+        "state": built,
+        "load_average": load_average(),
+        "direct": await time_direct(dsn, codes, args.requests),
+        "http": await time_http(infra, dsn, codes, args.requests),
+    }
+    print(f"[summary] {json.dumps(summary, default=str)}", flush=True)
+    await drop_database(infra, dsn)
+    return summary
+
+
+async def replay_beside_service(
+    infra: BenchInfra, dsn: str, ends: Ends, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Part 3: top the topics up to ``--replay-events``, then time a full replay beside the app."""
+    extra = max(0, args.replay_events - sum(ends.values()))
+    print(f"[replay] producing {extra:,} more events …", flush=True)
+    await produce(infra, extra, 2, ends)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await caught_up(conn, ends)
+    finally:
+        await conn.close()
+    load = load_average()
+    print(f"[replay] replaying {sum(ends.values()):,} events …", flush=True)
+    return {
+        "how": "services.reporting.replay.replay (pantau replay reporting) while the "
+        f"service ({args.processes} processes) runs on the same database",
+        "load_average_before": load,
+        **await time_replay(infra, dsn),
+    }
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     RESULTS.mkdir(exist_ok=True)
     configure_logging(service="bench", json=False, level="WARNING")
@@ -555,26 +594,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         result["postgres"] = infra.postgres_kind
         await ensure_topics(infra.bootstrap, all_topics())
 
-        # 2 first, while the topics are empty: the app's own consumer then has nothing to do.
-        print(f"[summary] building the state of {args.workers:,} workers …", flush=True)
-        dsn, built = await build_national(infra, args.workers)
-        codes = sample_areas()
-        print(f"[summary] built in {built['expand_and_apply_seconds']:.0f} s; timing …", flush=True)
-        summary = {
-            "state": built,
-            "load_average": load_average(),
-            "direct": await time_direct(dsn, codes, args.requests),
-            "http": await time_http(infra, dsn, codes, args.requests),
-        }
-        result["summary"] = summary
-        print(f"[summary] {json.dumps(summary, default=str)}", flush=True)
-        await drop_database(infra, dsn)
-        if args.summary_only:
-            return _finish(result, began)
+        if not args.projection_only:
+            result["summary"] = await summary_latency(infra, args)
+            if args.summary_only:
+                return _finish(result, began)
 
         print(f"[projection] producing {args.events:,} events …", flush=True)
         ends: Ends = {}
         produce_seconds = await produce(infra, args.events, 1, ends)
+        projected = sum(ends.values())
         load = load_average()
         print("[projection] raw consume …", flush=True)
         raw = await raw_consume(infra.bootstrap, ends, args.batch)
@@ -586,42 +614,25 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             print(f"[projection] the service, {workers} process(es) …", flush=True)
             dsn = await infra.fresh_database(f"bench_projection_{workers}")
             await migrate(dsn, "services.reporting")
+            replay_here = workers == args.processes and not args.projection_only
             with reporting_service(infra, dsn, workers, args.batch) as server:
                 runs[str(workers)] = await project_service(infra, dsn, dict(ends), server)
                 print(f"[projection] {runs[str(workers)]}", flush=True)
-                if workers != args.processes:
-                    continue
-                result["projection"] = {
-                    "events": sum(ends.values()),
-                    "batch": args.batch,
-                    "produce_seconds_untimed": produce_seconds,
-                    "load_average_before": load,
-                    "raw_consume_per_second": sum(ends.values()) / raw,
-                    "plain_upsert_rows_per_second": args.events / upserts,
-                    "runs": runs,
-                    "warm_up": warm_up,
-                    "processes": args.processes,
-                    "load_average_after": load_average(),
-                }
-                extra = max(0, args.replay_events - sum(ends.values()))
-                print(f"[replay] producing {extra:,} more events …", flush=True)
-                await produce(infra, extra, 2, ends)
-                conn = await asyncpg.connect(dsn)
-                try:
-                    await caught_up(conn, ends)
-                finally:
-                    await conn.close()
-                load = load_average()
-                print(f"[replay] replaying {sum(ends.values()):,} events …", flush=True)
-                result["replay"] = {
-                    "how": "services.reporting.replay.replay (pantau replay reporting) while the "
-                    f"service ({args.processes} processes) runs on the same database",
-                    "load_average_before": load,
-                    **await time_replay(infra, dsn),
-                }
-            if workers != args.processes:
-                await drop_database(infra, dsn)
-        result["projection"]["runs"] = runs
+                if replay_here:
+                    result["replay"] = await replay_beside_service(infra, dsn, ends, args)
+            await drop_database(infra, dsn)
+        result["projection"] = {
+            "events": projected,
+            "batch": args.batch,
+            "produce_seconds_untimed": produce_seconds,
+            "load_average_before": load,
+            "raw_consume_per_second": projected / raw,
+            "plain_upsert_rows_per_second": args.events / upserts,
+            "runs": runs,
+            "warm_up": warm_up,
+            "processes": args.processes,
+            "load_average_after": load_average(),
+        }
     return _finish(result, began)
 
 
@@ -672,6 +683,8 @@ def _projection_rows(result: dict[str, Any]) -> Iterable[str]:
 
 
 def _summary_rows(result: dict[str, Any]) -> Iterable[str]:
+    if "summary" not in result:
+        return
     s = result["summary"]
     st = s["state"]
     for level, http in s["http"].items():
@@ -702,7 +715,6 @@ def _speed(result: dict[str, Any], name: str, unit: str) -> str:
 
 
 def report(result: dict[str, Any]) -> str:
-    st = result["summary"]["state"]
     notes = [
         "",
         f"Load average (1/5/15 min): start {result['load_average_at_start']}, "
@@ -713,15 +725,19 @@ def report(result: dict[str, Any]) -> str:
         f"PostgreSQL: {result['postgres']} (fsync on). Machine yardsticks (start / end): "
         f"{_speed(result, 'python_loop_ns', 'ns per pure-Python loop step')}, "
         f"{_speed(result, 'fsync_8k_ms', 'ms per synced 8 KiB write')}.",
-        f"Summary state: {st['workers']:,} workers over {st['villages_with_workers']:,} villages, "
-        f"{st['fees']:,} fees, {st['cases']:,} cases, {st['alerts_open']:,} open alerts, "
-        f"{st['agencies']} agencies; drawn and aggregated per village in PostgreSQL "
-        f"({st['draw_and_aggregate_seconds']:.0f} s), then {st['leaf_rows']:,} leaf rows fed "
-        f"through the projection's ExtraAreas/apply_leaves "
-        f"({st['expand_and_apply_seconds']:.0f} s) -> {st['cube_rows']:,} cube rows "
-        f"({st['cube_mb']:,.0f} MB), {st['cell_rows']:,} cells; subjects and monthly rows "
-        "not written (the summary reads neither); VACUUM ANALYZE after the load.",
     ]
+    if "summary" in result:
+        st = result["summary"]["state"]
+        notes.append(
+            f"Summary state: {st['workers']:,} workers over {st['villages_with_workers']:,} "
+            f"villages, {st['fees']:,} fees, {st['cases']:,} cases, {st['alerts_open']:,} open "
+            f"alerts, {st['agencies']} agencies; drawn and aggregated per village in PostgreSQL "
+            f"({st['draw_and_aggregate_seconds']:.0f} s), then {st['leaf_rows']:,} leaf rows fed "
+            f"through the projection's ExtraAreas/apply_leaves "
+            f"({st['expand_and_apply_seconds']:.0f} s) -> {st['cube_rows']:,} cube rows "
+            f"({st['cube_mb']:,.0f} MB), {st['cell_rows']:,} cells; subjects and monthly rows "
+            "not written (the summary reads neither); VACUUM ANALYZE after the load."
+        )
     if "replay" in result:
         notes.append(f"Replay: {result['replay']['how']}.")
     return "\n".join(["| measure | result | target |", "|---|---|---|", *_rows(result), *notes])
@@ -749,6 +765,11 @@ if __name__ == "__main__":
         "--no-warm-up",
         action="store_true",
         help="time the projection on PostgreSQL as it is (no untimed run before)",
+    )
+    parser.add_argument(
+        "--projection-only",
+        action="store_true",
+        help="only part 1: the projection runs and their baselines (no summary, no replay)",
     )
     parser.add_argument("--quick", action="store_true", help=f"small run: {QUICK}")
     parser.add_argument(
