@@ -617,6 +617,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             replay_here = workers == args.processes and not args.projection_only
             with reporting_service(infra, dsn, workers, args.batch) as server:
                 runs[str(workers)] = await project_service(infra, dsn, dict(ends), server)
+                load_after = load_average()  # the last run is the N-process one
                 print(f"[projection] {runs[str(workers)]}", flush=True)
                 if replay_here:
                     result["replay"] = await replay_beside_service(infra, dsn, ends, args)
@@ -631,7 +632,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "runs": runs,
             "warm_up": warm_up,
             "processes": args.processes,
-            "load_average_after": load_average(),
+            "load_average_after": load_after,
         }
     return _finish(result, began)
 
