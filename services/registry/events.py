@@ -23,7 +23,6 @@ from shared.contract.events import EventData
 
 def build(
     *,
-    event_type: str,
     subject: uuid.UUID,
     sequence: int,
     area: str | None,
@@ -31,7 +30,6 @@ def build(
     correlation_id: str | None,
 ) -> Envelope:
     return new_event(
-        type=event_type,
         source="registry",
         subject=str(subject),
         sequence=sequence,
@@ -44,14 +42,12 @@ def build(
 async def append(
     conn: asyncpg.Connection,
     *,
-    event_type: str,
     subject: uuid.UUID,
     sequence: int,
     area: str | None,
     data: EventData,
 ) -> Envelope:
     envelope = build(
-        event_type=event_type,
         subject=subject,
         sequence=sequence,
         area=area,

@@ -52,24 +52,34 @@ class Envelope(BaseModel):
 
 def new_event(
     *,
-    type: str,
     source: Source,
     subject: str,
     sequence: int,
     area: str,
     data: BaseModel | dict[str, Any],
-    version: int = 1,
+    type: str | None = None,
+    version: int | None = None,
     correlation_id: str | None = None,
     causation_id: str | None = None,
     time: datetime | None = None,
 ) -> Envelope:
-    """Build an envelope with a fresh, time-ordered id (:func:`~shared.contract.ids.uuid7`);
-    ``data`` may be a contract model or a plain dict."""
-    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    """Build an envelope with a fresh, time-ordered id (:func:`~shared.contract.ids.uuid7`).
+
+    ``data`` is a contract model (:class:`shared.contract.events.EventData`), which names its
+    own type and version, or a plain dict with ``type`` (and ``version``, default 1) given.
+    """
+    if isinstance(data, BaseModel):
+        type = type or getattr(data, "event_type", None)
+        version = version or getattr(data, "event_version", None)
+        payload = data.model_dump(mode="json")
+    else:
+        payload = data
+    if type is None:
+        raise TypeError("new_event needs a contract model as data, or an explicit type")
     return Envelope(
         id=uuid7(),
         type=type,
-        version=version,
+        version=version or 1,
         source=source,
         subject=subject,
         sequence=sequence,

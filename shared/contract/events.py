@@ -1,7 +1,15 @@
-"""Payload (``data``) models of every contract event type, keyed by (type, version).
+"""Payload (``data``) models of every contract event type: the one place an event type is added.
+
+Each model names its own type, version and topic in its class statement::
+
+    class WorkerVerified(EventData, type="worker-verified", topic=Topic.WORKER):
+        verified_on: date
+
+and is registered by that alone: :data:`EVENT_MODELS`, :data:`TOPIC_OF_TYPE`, the AsyncAPI
+document and :func:`shared.contract.envelope.new_event` all read it from there.
 
 Payloads carry pseudonymous ids, area codes and categories only: never a NIK, a name, a birth
-date, a phone number, an address or a narrative (DOMAIN.md, data protection).
+date, a phone number, an address or a narrative (docs/domain.md, data protection).
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -40,14 +48,44 @@ CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
 
 
+# Every registered payload model, by (type, version); filled as the classes below are defined.
+EVENT_MODELS: dict[tuple[str, int], type[EventData]] = {}
+
+
 class EventData(BaseModel):
-    """Base of every payload: consumers ignore fields they do not know."""
+    """Base of every payload: consumers ignore fields they do not know.
+
+    A subclass declares ``type`` (kebab-case, past tense), ``version`` (default 1) and ``topic``
+    as class keywords and is thereby part of the contract.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+    event_type: ClassVar[str]
+    event_version: ClassVar[int]
+    topic: ClassVar[Topic]
+
+    def __init_subclass__(
+        cls,
+        *,
+        type: str | None = None,
+        version: int = 1,
+        topic: Topic | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if type is None:
+            return  # an intermediate base, not an event of the contract
+        if topic is None:
+            raise TypeError(f"{cls.__name__}: an event type needs its topic")
+        if (type, version) in EVENT_MODELS:
+            raise TypeError(f"{cls.__name__}: {type} version {version} is already defined")
+        cls.event_type, cls.event_version, cls.topic = type, version, topic
+        EVENT_MODELS[(type, version)] = cls
+
 
 # registry.worker.v1 ---------------------------------------------------------------------------
-class WorkerRegistered(EventData):
+class WorkerRegistered(EventData, type="worker-registered", topic=Topic.WORKER):
     sex: Sex
     birth_year: int = Field(ge=1900, le=2100)
     procedural: bool = Field(description="false: reported abroad without a procedural placement")
@@ -55,11 +93,11 @@ class WorkerRegistered(EventData):
     registered_on: date
 
 
-class WorkerVerified(EventData):
+class WorkerVerified(EventData, type="worker-verified", topic=Topic.WORKER):
     verified_on: date
 
 
-class WorkerDeparted(EventData):
+class WorkerDeparted(EventData, type="worker-departed", topic=Topic.WORKER):
     occupation: Occupation
     destination_country: CountryCode
     channel: Channel
@@ -68,11 +106,11 @@ class WorkerDeparted(EventData):
     contract_end: date | None = None
 
 
-class WorkerReturned(EventData):
+class WorkerReturned(EventData, type="worker-returned", topic=Topic.WORKER):
     returned_on: date
 
 
-class FeeCharged(EventData):
+class FeeCharged(EventData, type="fee-charged", topic=Topic.WORKER):
     fee_id: uuid.UUID
     component: FeeComponent
     amount: Amount
@@ -86,21 +124,21 @@ class FeeCharged(EventData):
 
 
 # registry.agency.v1 ---------------------------------------------------------------------------
-class AgencyLicensed(EventData):
+class AgencyLicensed(EventData, type="agency-licensed", topic=Topic.AGENCY):
     name: str = Field(description="the agency's registered business name (public)")
     licence_no: str
 
 
-class AgencySuspended(EventData):
+class AgencySuspended(EventData, type="agency-suspended", topic=Topic.AGENCY):
     reason: str | None = None
 
 
-class AgencyRevoked(EventData):
+class AgencyRevoked(EventData, type="agency-revoked", topic=Topic.AGENCY):
     reason: str | None = None
 
 
 # cases.case.v1 --------------------------------------------------------------------------------
-class CaseOpened(EventData):
+class CaseOpened(EventData, type="case-opened", topic=Topic.CASE):
     category: CaseCategory
     gbv_type: GbvType | None
     level: Level
@@ -111,54 +149,54 @@ class CaseOpened(EventData):
     due_on: date | None = Field(default=None, description="the next deadline clock, if any")
 
 
-class CaseAssigned(EventData):
+class CaseAssigned(EventData, type="case-assigned", topic=Topic.CASE):
     assignee_id: uuid.UUID = Field(description="pseudonymous id of the case worker")
 
 
-class CaseEscalated(EventData):
+class CaseEscalated(EventData, type="case-escalated", topic=Topic.CASE):
     from_level: Level
     to_level: Level
     reason: str = Field(max_length=500)
 
 
-class CaseReferred(EventData):
+class CaseReferred(EventData, type="case-referred", topic=Topic.CASE):
     to: str = Field(description="code of the organisation the case is referred to")
     consent: bool
 
 
-class CaseActionTaken(EventData):
+class CaseActionTaken(EventData, type="case-action-taken", topic=Topic.CASE):
     action: CaseAction
     status: CaseStatus = Field(description="the case's status after the action")
     due_on: date | None = None
 
 
-class CaseClosed(EventData):
+class CaseClosed(EventData, type="case-closed", topic=Topic.CASE):
     reason: str = Field(max_length=200)
 
 
-class CaseReopened(EventData):
+class CaseReopened(EventData, type="case-reopened", topic=Topic.CASE):
     reason: str = Field(max_length=200)
     due_on: date | None = None
 
 
 # alerts.alert.v1 ------------------------------------------------------------------------------
-class AlertRaised(EventData):
+class AlertRaised(EventData, type="alert-raised", topic=Topic.ALERT):
     rule: str
     severity: Severity
     level: Level
     about: str = Field(description="the subject the alert concerns (worker, case, agency, area)")
 
 
-class AlertAcknowledged(EventData):
+class AlertAcknowledged(EventData, type="alert-acknowledged", topic=Topic.ALERT):
     status: AlertStatus = AlertStatus.ACKNOWLEDGED
 
 
-class AlertResolved(EventData):
+class AlertResolved(EventData, type="alert-resolved", topic=Topic.ALERT):
     status: AlertStatus = AlertStatus.RESOLVED
 
 
 # reporting.area-summary.v1 --------------------------------------------------------------------
-class AreaSummaryUpdated(EventData):
+class AreaSummaryUpdated(EventData, type="area-summary-updated", topic=Topic.AREA_SUMMARY):
     name: str
     level: str
     k: int = Field(ge=1, description="cells below k are withheld")
@@ -166,55 +204,7 @@ class AreaSummaryUpdated(EventData):
     watermark: dict[str, Any]
 
 
-EVENT_MODELS: dict[tuple[str, int], type[EventData]] = {
-    ("worker-registered", 1): WorkerRegistered,
-    ("worker-verified", 1): WorkerVerified,
-    ("worker-departed", 1): WorkerDeparted,
-    ("worker-returned", 1): WorkerReturned,
-    ("fee-charged", 1): FeeCharged,
-    ("agency-licensed", 1): AgencyLicensed,
-    ("agency-suspended", 1): AgencySuspended,
-    ("agency-revoked", 1): AgencyRevoked,
-    ("case-opened", 1): CaseOpened,
-    ("case-assigned", 1): CaseAssigned,
-    ("case-escalated", 1): CaseEscalated,
-    ("case-referred", 1): CaseReferred,
-    ("case-action-taken", 1): CaseActionTaken,
-    ("case-closed", 1): CaseClosed,
-    ("case-reopened", 1): CaseReopened,
-    ("alert-raised", 1): AlertRaised,
-    ("alert-acknowledged", 1): AlertAcknowledged,
-    ("alert-resolved", 1): AlertResolved,
-    ("area-summary-updated", 1): AreaSummaryUpdated,
-}
-
-TOPIC_OF_TYPE: dict[str, Topic] = {
-    **dict.fromkeys(
-        [
-            "worker-registered",
-            "worker-verified",
-            "worker-departed",
-            "worker-returned",
-            "fee-charged",
-        ],
-        Topic.WORKER,
-    ),
-    **dict.fromkeys(["agency-licensed", "agency-suspended", "agency-revoked"], Topic.AGENCY),
-    **dict.fromkeys(
-        [
-            "case-opened",
-            "case-assigned",
-            "case-escalated",
-            "case-referred",
-            "case-action-taken",
-            "case-closed",
-            "case-reopened",
-        ],
-        Topic.CASE,
-    ),
-    **dict.fromkeys(["alert-raised", "alert-acknowledged", "alert-resolved"], Topic.ALERT),
-    "area-summary-updated": Topic.AREA_SUMMARY,
-}
+TOPIC_OF_TYPE: dict[str, Topic] = {t: model.topic for (t, _), model in EVENT_MODELS.items()}
 
 
 class UnknownEventVersion(ValueError):

@@ -107,3 +107,50 @@ def test_topics_and_dead_letter_topics():
 def test_zero_cost_lists_match_the_regulation():
     assert len(ZERO_COST_COMPONENTS) == 14
     assert len(ZERO_COST_OCCUPATIONS) == 10
+
+
+def test_an_event_model_declares_its_type_version_and_topic_in_one_place():
+    from shared.contract.events import EventData
+
+    class SomethingHappened(EventData, type="something-happened", topic=Topic.WORKER):
+        note: str
+
+    try:
+        assert EVENT_MODELS[("something-happened", 1)] is SomethingHappened
+        assert (SomethingHappened.event_type, SomethingHappened.event_version) == (
+            "something-happened",
+            1,
+        )
+        envelope = new_event(
+            source="registry",
+            subject="s",
+            sequence=1,
+            area="ID",
+            data=SomethingHappened(note="n"),
+        )
+        assert (envelope.type, envelope.version) == ("something-happened", 1)
+        with pytest.raises(TypeError, match="already defined"):
+
+            class Again(EventData, type="something-happened", topic=Topic.WORKER):
+                pass
+
+        with pytest.raises(TypeError, match="needs its topic"):
+
+            class NoTopic(EventData, type="topicless-happened"):
+                pass
+    finally:
+        del EVENT_MODELS[("something-happened", 1)]
+
+
+def test_a_plain_dict_payload_needs_an_explicit_type():
+    with pytest.raises(TypeError, match="explicit type"):
+        new_event(source="registry", subject="s", sequence=1, area="ID", data={"x": 1})
+
+
+def test_the_topic_of_every_model_is_the_documented_one():
+    assert WorkerRegistered.topic is Topic.WORKER
+    assert TOPIC_OF_TYPE["fee-charged"] is Topic.WORKER
+    assert TOPIC_OF_TYPE["agency-suspended"] is Topic.AGENCY
+    assert TOPIC_OF_TYPE["case-escalated"] is Topic.CASE
+    assert TOPIC_OF_TYPE["alert-resolved"] is Topic.ALERT
+    assert TOPIC_OF_TYPE["area-summary-updated"] is Topic.AREA_SUMMARY

@@ -52,7 +52,6 @@ async def license_agency(
         )
     await events.append(
         conn,
-        event_type="agency-licensed",
         subject=agency.id,
         sequence=agency.version,
         area=agency.area,
@@ -92,7 +91,6 @@ async def suspend_agency(
     )
     await events.append(
         conn,
-        event_type="agency-suspended",
         subject=agency_id,
         sequence=updated.version,
         area=updated.area,
@@ -115,7 +113,6 @@ async def revoke_agency(
     )
     await events.append(
         conn,
-        event_type="agency-revoked",
         subject=agency_id,
         sequence=updated.version,
         area=updated.area,

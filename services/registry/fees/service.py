@@ -59,7 +59,6 @@ async def record_fee(
     await workers.bump_version(conn, worker_id, version)
     await events.append(
         conn,
-        event_type="fee-charged",
         subject=worker_id,
         sequence=version,
         area=worker.village,

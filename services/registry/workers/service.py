@@ -239,7 +239,6 @@ async def register_many(conn: asyncpg.Connection, batch: Sequence[Registration])
         conn,
         [
             events.build(
-                event_type="worker-registered",
                 subject=item.worker.id,
                 sequence=1,
                 area=item.worker.village,
@@ -331,7 +330,6 @@ async def verify(
     )
     await events.append(
         conn,
-        event_type="worker-verified",
         subject=worker_id,
         sequence=version,
         area=worker.village,
@@ -385,7 +383,6 @@ async def depart(
     await repository.set_status(conn, worker_id, status=status, version=version)
     await events.append(
         conn,
-        event_type="worker-departed",
         subject=worker_id,
         sequence=version,
         area=worker.village,
@@ -429,7 +426,6 @@ async def return_home(
     await repository.set_status(conn, worker_id, status=status, version=version)
     await events.append(
         conn,
-        event_type="worker-returned",
         subject=worker_id,
         sequence=version,
         area=worker.village,
