@@ -15,7 +15,7 @@ from importlib import resources
 
 from shared.settings import ServiceSettings
 
-# The documented ports (CONTRACT.md); a service not listed gets the next one after these.
+# The documented ports (docs/contract.md); a service not listed gets the next one after these.
 DEFAULT_PORTS: dict[str, int] = {"registry": 8001, "cases": 8002, "alerts": 8003, "reporting": 8004}
 DEFAULT_BROKER_PORT = 9092
 

@@ -21,7 +21,7 @@ import httpx
 
 from shared.areas import areas
 
-# Shares seen in the national statistics (DOMAIN.md): ~60% of workers are women, ~70% in NTT.
+# Shares in the national statistics (docs/domain.md): ~60% of workers are women, ~70% in NTT.
 FEMALE_SHARE = {"53": 0.70}
 DEFAULT_FEMALE_SHARE = 0.60
 NTT_SHARE = 0.35

@@ -1,4 +1,4 @@
-"""The public contract: what travels on Pantau's topics (see CONTRACT.md)."""
+"""The public contract: what travels on Pantau's topics (described in docs/contract.md)."""
 
 from shared.contract.envelope import Envelope, new_event
 from shared.contract.events import EVENT_MODELS, UnknownEventVersion, parse_data

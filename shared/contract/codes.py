@@ -1,4 +1,5 @@
-"""The contract's code lists (snake_case English), as CONTRACT.md and DOMAIN.md name them."""
+"""The contract's code lists (snake_case English): docs/contract.md lists them, docs/domain.md
+says where they come from."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import sys
 import uuid
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ def _events() -> list[Envelope]:
     fee = FeeCharged(
         fee_id=uuid.uuid4(),
         component=FeeComponent.PASSPORT,
-        amount=750_000,
+        amount=Decimal(750_000),
         currency="IDR",
         charged_on=date(2025, 3, 2),
         agency_id=uuid.UUID(agency),

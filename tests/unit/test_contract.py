@@ -1,4 +1,4 @@
-"""The envelope and event models keep the public contract (CONTRACT.md)."""
+"""The envelope and event models keep the public contract (docs/contract.md)."""
 
 import json
 import uuid

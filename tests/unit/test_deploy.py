@@ -37,7 +37,7 @@ INIT_SCRIPT = ROOT / "deploy" / "postgres" / "init-databases.sh"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 DATABASE_SERVICES = ("registry", "cases", "alerts", "reporting")
-# The app services this compose file runs, with their contract ports (CONTRACT.md).
+# The app services this compose file runs, with their contract ports (docs/contract.md).
 APP_PORTS = {"registry": 8001, "reporting": 8004}
 PROMISED_COMMANDS = {"dev", "token", "serve", "migrate", "replay", "simulate", "compare"}
 PANTAU_IMAGE = "pantau:"
