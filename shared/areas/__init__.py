@@ -9,5 +9,16 @@ from shared.areas.hierarchy import (
     is_within,
     parent,
 )
+from shared.areas.history import RetiredDistrict, district_history
 
-__all__ = ["NATION", "AreaIndex", "ancestors", "area_level", "areas", "is_within", "parent"]
+__all__ = [
+    "NATION",
+    "AreaIndex",
+    "RetiredDistrict",
+    "ancestors",
+    "area_level",
+    "areas",
+    "district_history",
+    "is_within",
+    "parent",
+]
