@@ -34,13 +34,21 @@ class Occupation(StrEnum):
     FACTORY_WORKER = "factory_worker"
     CONSTRUCTION_WORKER = "construction_worker"
     NURSE = "nurse"
+    # A carer in a household (the "caregiver" of Taiwan's and Hong Kong's domestic care permits):
+    # the regulation's baby, child and elderly carers under one name, so the zero-cost rule
+    # applies. Care work in a nursing home or hospital is INSTITUTIONAL_CAREGIVER.
     CAREGIVER = "caregiver"
     HOSPITALITY_WORKER = "hospitality_worker"
     MERCHANT_SEAFARER = "merchant_seafarer"
     OTHER = "other"
+    INSTITUTIONAL_CAREGIVER = "institutional_caregiver"  # outside the zero-cost rule's list
 
 
-ZERO_COST_OCCUPATIONS: frozenset[Occupation] = frozenset(list(Occupation)[:10])
+# The ten occupations the regulation lists, word for word.
+REGULATION_OCCUPATIONS: frozenset[Occupation] = frozenset(list(Occupation)[:10])
+# The occupations the zero-cost rule protects: the ten, and the household caregiver who does the
+# work of three of them (a household must not escape the rule by naming the job differently).
+ZERO_COST_OCCUPATIONS: frozenset[Occupation] = REGULATION_OCCUPATIONS | {Occupation.CAREGIVER}
 
 
 class FeeComponent(StrEnum):

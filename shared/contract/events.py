@@ -118,7 +118,9 @@ class FeeCharged(EventData, type="fee-charged", topic=Topic.WORKER):
     charged_on: date
     agency_id: uuid.UUID | None
     occupation: Occupation | None = Field(
-        description="the worker's occupation when charged: placed, else applied for, else null"
+        description="the worker's occupation on charged_on, as known when the fee was recorded: "
+        "the placement in force that day, else (before any placement) the job applied for, else "
+        "the placement the fee preceded or followed; null when unknown"
     )
     legality: Legality = Field(description="the registry's reading of the zero-cost rule")
 

@@ -8,7 +8,12 @@ import pytest
 from pydantic import ValidationError
 
 from shared.contract import Envelope, UnknownEventVersion, new_event, parse_data
-from shared.contract.codes import ZERO_COST_COMPONENTS, ZERO_COST_OCCUPATIONS
+from shared.contract.codes import (
+    REGULATION_OCCUPATIONS,
+    ZERO_COST_COMPONENTS,
+    ZERO_COST_OCCUPATIONS,
+    Occupation,
+)
 from shared.contract.events import EVENT_MODELS, TOPIC_OF_TYPE, WorkerRegistered
 from shared.contract.topics import Topic, all_topics, dlq_topic
 
@@ -106,7 +111,10 @@ def test_topics_and_dead_letter_topics():
 
 def test_zero_cost_lists_match_the_regulation():
     assert len(ZERO_COST_COMPONENTS) == 14
-    assert len(ZERO_COST_OCCUPATIONS) == 10
+    assert len(REGULATION_OCCUPATIONS) == 10
+    # The household caregiver is under the rule too; the institutional one is not.
+    assert REGULATION_OCCUPATIONS | {Occupation.CAREGIVER} == ZERO_COST_OCCUPATIONS
+    assert Occupation.INSTITUTIONAL_CAREGIVER not in ZERO_COST_OCCUPATIONS
 
 
 def test_an_event_model_declares_its_type_version_and_topic_in_one_place():

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.registry.fees.occupation import Basis
 from shared.contract.codes import FeeComponent, Legality, Occupation
 from shared.contract.events import Amount
 
@@ -48,9 +49,11 @@ class FeeCreated(BaseModel):
                     "id": "7d1f0c3a-4e8b-4b7e-9f63-0a2d5c8e9b14",
                     "worker_id": "0b6f2a1e-8d7c-4a55-b2f4-1c9e7d3a6b10",
                     "legality": "illegal",
-                    "reason": "agency_service_fee may not be charged to a housekeeper after "
-                    "2021-07-15 (Regulation BP2MI 9/2020 art. 3)",
+                    "reason": "agency_service_fee may not be charged to a housekeeper (the "
+                    "job applied for, before any placement) on or after 2021-07-15 (Regulation "
+                    "BP2MI 9/2020 art. 3)",
                     "occupation": "housekeeper",
+                    "occupation_basis": "applied_for",
                     "version": 3,
                     "agency_status": "licensed",
                     "warnings": [],
@@ -64,7 +67,12 @@ class FeeCreated(BaseModel):
     legality: Legality
     reason: str
     occupation: Occupation | None = Field(
-        description="the worker's occupation the rule used: placed, else applied for, else null"
+        description="the worker's occupation on charged_on, which the rule used (null: unknown)"
+    )
+    occupation_basis: Basis = Field(
+        description="where it came from: placement (in force on charged_on), applied_for (before "
+        "any placement), next_placement (the fee preceded it), last_placement (it had ended), "
+        "unknown"
     )
     version: int = Field(description="the worker's version after this fee (fee-charged sequence)")
     agency_status: str | None = None

@@ -1,8 +1,9 @@
 """Recording a fee: an event on the worker's stream (it bumps the worker's version).
 
-The occupation the zero-cost rule looks at is the worker's as known when the fee is recorded:
-the latest placement's occupation if the worker has departed, else the job applied for, else
-none (and then the fee can only be a warning).
+The occupation the zero-cost rule looks at is the worker's on the day the fee was charged, as the
+registry knows it when the fee is recorded (``fees/occupation.py``): the placement in force that
+day, else the job applied for before any placement, else the placement the fee preceded or
+followed, else none (and then the fee can only be a warning).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from services.registry.errors import InvalidFields, NotFound
 from services.registry.fees import repository
 from services.registry.fees.legality import explain, fee_legality
 from services.registry.fees.models import FeeCreated, FeeIn
+from services.registry.fees.occupation import Placement, occupation_on
 from services.registry.metrics import FEES_BY_LEGALITY
 from services.registry.workers import repository as workers
 from services.registry.workers.service import not_future
@@ -39,8 +41,12 @@ async def record_fee(
         raise NotFound("no such worker")
     require_area(principal, worker.village)
     agency = await agencies.reference(conn, body.agency_id)
-    placement = await workers.latest_departure(conn, worker_id)
-    occupation = Occupation(placement["occupation"]) if placement else worker.occupation
+    placements = [
+        Placement(Occupation(row["occupation"]), row["departed_on"], row["returned_on"])
+        for row in await workers.departures(conn, worker_id)
+    ]
+    on_the_day = occupation_on(body.charged_on, placements, worker.occupation)
+    occupation = on_the_day.occupation
     legality = fee_legality(body.component, body.charged_on, occupation)
     fee_id = uuid.uuid4()
     version = worker.version + 1
@@ -80,8 +86,9 @@ async def record_fee(
         id=fee_id,
         worker_id=worker_id,
         legality=legality,
-        reason=explain(body.component, body.charged_on, occupation),
+        reason=explain(body.component, body.charged_on, occupation, on_the_day.basis),
         occupation=occupation,
+        occupation_basis=on_the_day.basis,
         version=version,
         agency_status=agency.status.value if agency.status else None,
         warnings=agency.warnings,

@@ -6,6 +6,7 @@ import pytest
 
 from services.registry.fees.legality import ZERO_COST_EFFECTIVE, explain, fee_legality
 from shared.contract.codes import (
+    REGULATION_OCCUPATIONS,
     ZERO_COST_COMPONENTS,
     ZERO_COST_OCCUPATIONS,
     FeeComponent,
@@ -18,7 +19,8 @@ AFTER = date(2024, 3, 1)
 
 def test_the_lists_are_the_regulation_s():
     assert len(ZERO_COST_COMPONENTS) == 14 and FeeComponent.OTHER not in ZERO_COST_COMPONENTS
-    assert len(ZERO_COST_OCCUPATIONS) == 10
+    assert len(REGULATION_OCCUPATIONS) == 10
+    assert REGULATION_OCCUPATIONS | {Occupation.CAREGIVER} == ZERO_COST_OCCUPATIONS
     assert Occupation.FACTORY_WORKER not in ZERO_COST_OCCUPATIONS
 
 
