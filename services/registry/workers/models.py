@@ -12,6 +12,9 @@ from services.registry.fees.models import FeeView
 from shared.contract.codes import Channel, Occupation, Sex, WorkerStatus
 
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
+# Villages register prospective migrant workers under Law 18/2017 (promulgated 2017-11-22):
+# no registration the registry keeps can be older.
+REGISTRATION_RECORDS_BEGIN = date(2017, 11, 22)
 
 _REGISTRATION_EXAMPLE: dict[str, Any] = {
     "nik": "5371014507900001",
@@ -46,6 +49,12 @@ class WorkerIn(_In):
     procedural: bool = Field(
         default=True,
         description="false: a worker reported abroad who left outside the official channel",
+    )
+    registered_on: date | None = Field(
+        default=None,
+        ge=REGISTRATION_RECORDS_BEGIN,
+        description="the day the worker was registered, when entered later (last year's paper "
+        "records); not in the future, not before 2017-11-22 (Law 18/2017); default today (UTC)",
     )
 
 
@@ -172,6 +181,7 @@ class WorkerOut(BaseModel):
                     "status": "departed",
                     "version": 3,
                     "verified_on": "2025-02-01",
+                    "registered_on": "2025-01-20",
                     "registered_at": "2025-01-20T03:15:00Z",
                     "departures": [
                         {
@@ -203,7 +213,8 @@ class WorkerOut(BaseModel):
     status: WorkerStatus
     version: int
     verified_on: date | None
-    registered_at: datetime
+    registered_on: date = Field(description="the day registered (may precede registered_at)")
+    registered_at: datetime = Field(description="when the registration was entered")
     departures: list[DepartureView] = Field(description="latest first")
     fees: list[FeeView]
 

@@ -14,7 +14,7 @@ from shared.contract.codes import Occupation, Sex, WorkerStatus
 
 _COLUMNS = (
     "id, nik, name, sex, birth_date, village, occupation, procedural, status, version,"
-    " verified_on, registered_at"
+    " verified_on, registered_on, registered_at"
 )
 
 
@@ -31,6 +31,7 @@ class Worker:
     status: WorkerStatus
     version: int
     verified_on: date | None
+    registered_on: date
     registered_at: datetime
 
     @classmethod
@@ -47,6 +48,7 @@ class Worker:
             status=WorkerStatus(row["status"]),
             version=row["version"],
             verified_on=row["verified_on"],
+            registered_on=row["registered_on"],
             registered_at=row["registered_at"],
         )
 
@@ -64,6 +66,7 @@ class NewWorker:
     village: str
     occupation: Occupation | None
     procedural: bool
+    registered_on: date
 
 
 async def insert_many(conn: asyncpg.Connection, workers: Sequence[NewWorker]) -> set[uuid.UUID]:
@@ -77,12 +80,13 @@ async def insert_many(conn: asyncpg.Connection, workers: Sequence[NewWorker]) ->
         return set()
     rows = await conn.fetch(
         "INSERT INTO workers (id, nik_hash, nik, name, sex, birth_date, village, occupation,"
-        " procedural, status, version)"
+        " procedural, registered_on, status, version)"
         " SELECT id, nik_hash, nik, name, sex, birth_date, village, occupation, procedural,"
-        " 'registered', 1"
+        " registered_on, 'registered', 1"
         " FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::date[],"
-        " $7::text[], $8::text[], $9::bool[]) WITH ORDINALITY"
-        " AS w (id, nik_hash, nik, name, sex, birth_date, village, occupation, procedural, n)"
+        " $7::text[], $8::text[], $9::bool[], $10::date[]) WITH ORDINALITY"
+        " AS w (id, nik_hash, nik, name, sex, birth_date, village, occupation, procedural,"
+        " registered_on, n)"
         " ORDER BY nik_hash, n"
         " ON CONFLICT (nik_hash) DO NOTHING RETURNING id",
         [w.id for w in workers],
@@ -94,6 +98,7 @@ async def insert_many(conn: asyncpg.Connection, workers: Sequence[NewWorker]) ->
         [w.village for w in workers],
         [w.occupation.value if w.occupation else None for w in workers],
         [w.procedural for w in workers],
+        [w.registered_on for w in workers],
     )
     return {r["id"] for r in rows}
 

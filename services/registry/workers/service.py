@@ -70,12 +70,13 @@ def nik_hash(nik: str, secret: str) -> bytes:
 
 
 def registration_errors(body: WorkerIn, *, on: date) -> list[FieldError]:
-    """Everything wrong with a registration; messages never repeat the NIK, name or date."""
+    """Everything wrong with a registration made ``on`` a day (``registered_on``, else today);
+    messages never repeat the NIK, name or date."""
     errors: list[FieldError] = []
     if not areas().is_village(body.village):
         errors.append(FieldError("village", "not a known village code"))
     if body.birth_date > on:
-        errors.append(FieldError("birth_date", "is in the future"))
+        errors.append(FieldError("birth_date", "is in the future, or after registered_on"))
     elif not plausible_birth_date(body.birth_date, on):
         errors.append(
             FieldError("birth_date", f"gives no plausible age ({MIN_AGE} to {MAX_AGE} years)")
@@ -145,6 +146,7 @@ def registration(
     fingerprint: str = "",
 ) -> Registration:
     """Jurisdiction and validation are checked by the caller (:func:`validate_registration`)."""
+    registered_on = body.registered_on or today()
     return Registration(
         principal=principal,
         worker=repository.NewWorker(
@@ -157,8 +159,9 @@ def registration(
             village=body.village,
             occupation=body.occupation,
             procedural=body.procedural,
+            registered_on=registered_on,
         ),
-        registered_on=today(),
+        registered_on=registered_on,
         correlation_id=current_correlation_id(),
         key=key,
         fingerprint=fingerprint,
@@ -303,8 +306,9 @@ def answer(principal: Principal, body: WorkerIn, outcome: Registered | Duplicate
 def validate_registration(principal: Principal, body: WorkerIn) -> None:
     """422 on a malformed registration, 403 outside the caller's jurisdiction (in that order
     only for the village: an unknown village has no jurisdiction to compare)."""
-    on = today()
-    errors = registration_errors(body, on=on)
+    errors = not_future("registered_on", body.registered_on)
+    on = today() if errors or body.registered_on is None else body.registered_on
+    errors += registration_errors(body, on=on)
     if any(e.field == "village" for e in errors):
         raise InvalidFields(errors)
     require_area(principal, body.village)
@@ -456,6 +460,7 @@ async def read(conn: asyncpg.Connection, principal: Principal, worker_id: uuid.U
         status=worker.status,
         version=worker.version,
         verified_on=worker.verified_on,
+        registered_on=worker.registered_on,
         registered_at=worker.registered_at,
         departures=[
             DepartureView.model_validate(dict(r))
