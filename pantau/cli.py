@@ -239,16 +239,20 @@ async def _tail(
 
 @app.command()
 def simulate(
-    workers: Annotated[int, typer.Option(min=1, help="workers to register")] = 100,
+    workers: Annotated[int, typer.Option(min=1, max=1_000_000, help="workers to record")] = 100,
     registry_url: Annotated[str, typer.Option(envvar="PANTAU_REGISTRY_URL")] = (
         "http://127.0.0.1:8001"
     ),
-    concurrency: Annotated[int, typer.Option(min=1)] = 16,
+    concurrency: Annotated[int, typer.Option(min=1, max=256)] = 16,
     seed: Annotated[int | None, typer.Option()] = None,
+    years: Annotated[
+        int, typer.Option(min=1, max=8, help="spread the workers' lives over this many years back")
+    ] = 5,
     role: Annotated[str, typer.Option(help="role of the simulated caller")] = "ministry",
     area: Annotated[str, typer.Option(help="area of the simulated caller")] = "ID",
 ) -> None:
-    """Drive a running registry through its public API with realistic traffic."""
+    """Drive a running registry through its public API with realistic traffic over past years."""
+    from pantau.simulate import Progress
     from pantau.simulate import simulate as run_simulation
     from shared.auth import TokenError, issue_token
 
@@ -256,14 +260,23 @@ def simulate(
         bearer = issue_token(role, area)
     except TokenError as exc:
         _fail(str(exc), 2)
+    progress = Progress(sys.stderr, workers)
     result = asyncio.run(
-        run_simulation(registry_url, bearer, workers=workers, concurrency=concurrency, seed=seed)
+        run_simulation(
+            registry_url,
+            bearer,
+            workers=workers,
+            concurrency=concurrency,
+            seed=seed,
+            years=years,
+            on_progress=progress,
+        )
     )
-    for name, count in sorted(result.calls.items()):
-        typer.echo(f"{name}: {count}")
-    for name, count in sorted(result.refused.items()):
-        typer.echo(f"refused {name}: {count}", err=True)
-    typer.echo(f"total calls: {result.total}")
+    progress(result, final=True)
+    for line in result.summary(registry_url):
+        typer.echo(line)
+    if result.aborted:
+        _fail(f"simulate stopped: {result.aborted}")
 
 
 @app.command()

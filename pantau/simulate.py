@@ -1,38 +1,57 @@
-"""``pantau simulate``: drive a running system through its public HTTP APIs with realistic traffic.
+"""``pantau simulate``: drive a running registry through its public HTTP API with realistic traffic.
 
-Workers are registered in real villages (NTT, province ``53``, weighted as the most affected
-origin), with NIKs that follow the national scheme (district code, birth date with women's day
-+40, serial), then verified, placed abroad, charged fees and brought home in plausible
-proportions. Nothing here reaches into a service: it is an HTTP client like any other.
+Each simulated worker has a life spread over a realistic period (``years`` back from today):
+registered in a real village (NTT weighted as the most affected origin) with a NIK that follows
+the national scheme, on a day in that period (``registered_on``, as an officer entering paper
+records would); then verified, placed abroad, charged fees and brought home in plausible
+proportions, some placed again. About one in seven is **non-procedural**: registered as reported
+abroad (``procedural: false``), having left months or years before anyone recorded them. Fees are
+charged before and during placements, to listed and unlisted occupations (illegal fees and
+warnings), and about a third are **recorded late**: reported only after the placement that
+followed the charge had been recorded (the case the zero-cost rule must judge by the day charged).
+
+Every write carries an ``Idempotency-Key``. A connection error, a timeout or a 429/502/503/504 is
+retried with backoff under the SAME key, so a request whose answer was lost is answered again by
+the registry without being written twice. When the registry stays unreachable the run stops with
+what it did so far. Nothing here reaches into a service: it is an HTTP client like any other.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TextIO
 
 import httpx
 
-from shared.areas import areas
+from shared.areas import areas, district_history
 
+# Villages record registrations under Law 18/2017: the registry refuses older registration days.
+REGISTRATIONS_BEGIN = date(2017, 11, 22)
+MAX_YEARS = 8
 # Shares in the national statistics (docs/domain.md): ~60% of workers are women, ~70% in NTT.
 FEMALE_SHARE = {"53": 0.70}
 DEFAULT_FEMALE_SHARE = 0.60
 NTT_SHARE = 0.35
+NON_PROCEDURAL_SHARE = 0.15
+LATE_FEE_SHARE = 0.35
 OCCUPATIONS_FEMALE = [
-    ("housekeeper", 55),
+    ("housekeeper", 50),
     ("elderly_carer", 12),
     ("baby_carer", 8),
     ("caregiver", 8),
+    ("institutional_caregiver", 3),
     ("factory_worker", 10),
     ("cook", 4),
     ("nurse", 3),
+    ("hospitality_worker", 2),
 ]
 OCCUPATIONS_MALE = [
     ("farm_worker", 30),
@@ -54,22 +73,29 @@ DESTINATIONS = [
     ("AE", 4),
 ]
 CHANNELS = [("p3mi", 70), ("individual", 15), ("g2g", 10), ("g2b", 5)]
-COMPONENTS = [
+RECRUITMENT_COMPONENTS = [
     ("agency_service_fee", 25),
     ("job_training", 15),
     ("health_exam", 12),
     ("passport", 10),
     ("departure_ticket", 10),
     ("work_visa", 8),
-    ("accommodation", 8),
-    ("local_transport", 7),
+    ("accommodation", 6),
+    ("local_transport", 6),
+    ("police_clearance", 3),
     ("other", 5),
 ]
+ABROAD_COMPONENTS = [("agency_service_fee", 50), ("destination_health_exam", 20), ("other", 30)]
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
     names, weights = zip(*weighted, strict=True)
     return rng.choices(names, weights=weights)[0]
+
+
+def _between(rng: random.Random, low: date, high: date) -> date:
+    return low + timedelta(days=rng.randint(0, max(0, (high - low).days)))
 
 
 def make_nik(district: str, birth_date: date, sex: str, serial: int) -> str:
@@ -78,84 +104,368 @@ def make_nik(district: str, birth_date: date, sex: str, serial: int) -> str:
     return f"{district.replace('.', '')}{day:02d}{birth_date:%m%y}{serial:04d}"
 
 
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+# The plan: what happens to one worker, in the order it is recorded -------------------------------
+@dataclass(frozen=True)
+class Step:
+    """One write; ``path`` holds ``{id}`` where the worker's id goes once registered."""
+
+    name: str  # register, verify, depart, fee, return
+    path: str
+    body: dict[str, Any]
+    late: bool = False  # a fee recorded after the placement that followed its charge
+
+
+@dataclass(frozen=True)
+class WorkerPlan:
+    procedural: bool
+    steps: list[Step]
+
+
 @dataclass
 class Population:
-    """Villages to draw from: NTT weighted up, as in the domain's statistics."""
+    """Draws workers' lives over ``[start, today]``; deterministic for a seeded ``rng``."""
 
     rng: random.Random
+    today: date
+    years: int = 5
+    agencies: list[str] = field(default_factory=list)
     villages: list[str] = field(default_factory=list)
     ntt: list[str] = field(default_factory=list)
+
+    retired_before: dict[str, list[tuple[str, date]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.villages = areas().villages()
         self.ntt = [v for v in self.villages if v.startswith("53.")]
+        # Districts renumbered since 2013 (Malaka's were Belu's): older NIKs keep the old code.
+        for old in district_history().values():
+            if old.successor:
+                self.retired_before.setdefault(old.successor, []).append(
+                    (old.code, old.valid_until)
+                )
+
+    def nik_district(self, district: str, birth: date) -> str:
+        """The district a NIK was issued under: the village's, or half the time, for someone
+        born while it had an older code, that older code."""
+        older = [code for code, until in self.retired_before.get(district, []) if birth <= until]
+        return self.rng.choice(older) if older and self.rng.random() < 0.5 else district
+
+    @property
+    def start(self) -> date:
+        return max(REGISTRATIONS_BEGIN, self.today - timedelta(days=round(365.25 * self.years)))
 
     def village(self) -> str:
         pool = self.ntt if self.rng.random() < NTT_SHARE else self.villages
         return self.rng.choice(pool)
 
-    def registration(self, village: str | None = None) -> dict[str, Any]:
+    def registration(self, registered_on: date, *, procedural: bool = True) -> dict[str, Any]:
         rng = self.rng
-        village = village or self.village()
+        village = self.village()
         female = rng.random() < FEMALE_SHARE.get(village[:2], DEFAULT_FEMALE_SHARE)
         sex = "female" if female else "male"
-        birth = date(1975, 1, 1) + timedelta(days=rng.randrange(0, 365 * 30))
-        district = village.rsplit(".", 1)[0]
-        occupation = _pick(rng, OCCUPATIONS_FEMALE if female else OCCUPATIONS_MALE)
+        age_days = rng.randint(18 * 366, 45 * 365)
+        birth = registered_on - timedelta(days=age_days)
+        occupation: str | None = _pick(rng, OCCUPATIONS_FEMALE if female else OCCUPATIONS_MALE)
+        if not procedural and rng.random() < 0.4:
+            occupation = None  # reported abroad by family: the job is often not known
         return {
-            "nik": make_nik(district, birth, sex, rng.randrange(1, 10_000)),
+            "nik": make_nik(
+                self.nik_district(village.rsplit(".", 1)[0], birth),
+                birth,
+                sex,
+                rng.randrange(1, 10_000),
+            ),
             "name": f"Simulated Worker {uuid.UUID(int=rng.getrandbits(128)).hex[:8]}",
             "sex": sex,
             "birth_date": birth.isoformat(),
             "village": village,
             "occupation": occupation,
+            "procedural": procedural,
+            "registered_on": registered_on.isoformat(),
         }
 
-    def departure(self, occupation: str | None, agency_id: str | None) -> dict[str, Any]:
-        departed = date(2024, 1, 1) + timedelta(days=self.rng.randrange(0, 700))
-        channel = _pick(self.rng, CHANNELS)
+    def departure(
+        self, occupation: str, departed_on: date, *, procedural: bool = True
+    ) -> dict[str, Any]:
+        rng = self.rng
+        channel = _pick(rng, CHANNELS) if procedural else rng.choice(["individual"] * 3 + ["p3mi"])
+        agency = rng.choice(self.agencies) if self.agencies and channel == "p3mi" else None
+        if channel == "p3mi" and agency is None:
+            channel = "individual"
         return {
-            "occupation": occupation or "other",
-            "destination_country": _pick(self.rng, DESTINATIONS),
+            "occupation": occupation,
+            "destination_country": _pick(rng, DESTINATIONS),
             "channel": channel,
-            "agency_id": agency_id if channel == "p3mi" else None,
-            "departed_on": departed.isoformat(),
-            "contract_end": (departed + timedelta(days=730)).isoformat(),
+            "agency_id": agency,
+            "departed_on": departed_on.isoformat(),
+            "contract_end": (departed_on + timedelta(days=730)).isoformat(),
         }
 
-    def fee(self, agency_id: str | None) -> dict[str, Any]:
+    def fee(self, charged_on: date, components: list[tuple[str, int]]) -> dict[str, Any]:
+        rng = self.rng
         return {
-            "component": _pick(self.rng, COMPONENTS),
-            "amount": self.rng.randrange(5, 300) * 100_000,
+            "component": _pick(rng, components),
+            "amount": rng.randrange(5, 300) * 100_000,
             "currency": "IDR",
-            "charged_on": (
-                date(2023, 6, 1) + timedelta(days=self.rng.randrange(0, 900))
-            ).isoformat(),
-            "agency_id": agency_id,
+            "charged_on": charged_on.isoformat(),
+            "agency_id": rng.choice(self.agencies)
+            if self.agencies and rng.random() < 0.6
+            else None,
         }
+
+    def _other_job(self, occupation: str | None) -> str:
+        everyone = OCCUPATIONS_FEMALE + OCCUPATIONS_MALE
+        return _pick(self.rng, [(o, w) for o, w in everyone if o != occupation])
+
+    def plan(self) -> WorkerPlan:
+        """One worker's life, as the writes that record it (in recording order)."""
+        rng, today = self.rng, self.today
+        procedural = rng.random() >= NON_PROCEDURAL_SHARE
+        registered_on = _between(rng, self.start, today)
+        body = self.registration(registered_on, procedural=procedural)
+        applied_for: str | None = body["occupation"]
+        steps = [Step("register", "/v1/workers", body)]
+        if procedural:
+            steps += self._procedural(registered_on, applied_for)
+        else:
+            steps += self._reported_abroad(registered_on, applied_for)
+        return WorkerPlan(procedural, steps)
+
+    def _fees_before(self, low: date, high: date, *, late: bool | None = None) -> list[Step]:
+        """Recruitment fees charged in [low, high] (not after today), for the placement that
+        ``high`` starts; ``late`` None: a share of them is reported only after that placement."""
+        steps = []
+        for _ in range(self.rng.choices([0, 1, 2, 3], weights=[40, 35, 18, 7])[0]):
+            charged = _between(self.rng, low, min(high, self.today))
+            is_late = (self.rng.random() < LATE_FEE_SHARE) if late is None else late
+            body = self.fee(charged, RECRUITMENT_COMPONENTS)
+            steps.append(Step("fee", "/v1/workers/{id}/fees", body, late=is_late))
+        return steps
+
+    def _around(self, fees: list[Step], placement: Step) -> list[Step]:
+        """The fees reported in time, the placement, then the fees reported late."""
+        return [s for s in fees if not s.late] + [placement] + [s for s in fees if s.late]
+
+    def _procedural(self, registered_on: date, applied_for: str | None) -> list[Step]:
+        rng, today = self.rng, self.today
+        recruited_from = registered_on - timedelta(days=120)  # brokers charge before registration
+        verified_on = registered_on + timedelta(days=rng.randint(7, 60))
+        if verified_on > today or rng.random() > 0.8:  # not (yet) verified: no placement
+            return self._fees_before(recruited_from, today, late=False)
+        verify = {"verified_on": verified_on.isoformat()}
+        steps = [Step("verify", "/v1/workers/{id}/verification", verify)]
+        departed_on = verified_on + timedelta(days=rng.randint(20, 150))
+        if departed_on > today or rng.random() > 0.75:  # waiting, or gave up
+            return steps + self._fees_before(recruited_from, today, late=False)
+        # Most are placed in the job they applied for; some in another (the fee rule's hard case).
+        placed_as = applied_for if rng.random() < 0.85 else self._other_job(applied_for)
+        placed_as = placed_as or self._other_job(None)
+        depart = self.departure(placed_as, departed_on)
+        fees = self._fees_before(recruited_from, departed_on)
+        steps += self._around(fees, Step("depart", "/v1/workers/{id}/departures", depart))
+        return steps + self._abroad_and_home(departed_on, placed_as)
+
+    def _reported_abroad(self, registered_on: date, applied_for: str | None) -> list[Step]:
+        """Registered when reported abroad, having left before: their fees come to light later."""
+        rng = self.rng
+        departed_on = registered_on - timedelta(days=rng.randint(30, 900))
+        placed_as = applied_for or self._other_job(None)
+        depart = self.departure(placed_as, departed_on, procedural=False)
+        steps = [Step("depart", "/v1/workers/{id}/departures", depart)]
+        steps += self._fees_before(departed_on - timedelta(days=150), departed_on, late=True)
+        return steps + self._abroad_and_home(departed_on, placed_as, again=False)
+
+    def _abroad_and_home(
+        self, departed_on: date, placed_as: str, *, again: bool = True
+    ) -> list[Step]:
+        rng, today = self.rng, self.today
+        steps: list[Step] = []
+        if rng.random() < 0.15:
+            charged = _between(rng, departed_on, today)
+            fee = self.fee(charged, ABROAD_COMPONENTS)
+            steps.append(Step("fee", "/v1/workers/{id}/fees", fee))
+        if rng.random() < 0.12:  # sent home early: deported, ill, run away from abuse
+            returned_on = departed_on + timedelta(days=rng.randint(30, 600))
+        else:
+            returned_on = departed_on + timedelta(days=730 + rng.randint(0, 60))
+        if returned_on > today or rng.random() < 0.2:  # still abroad, or overstaying unrecorded
+            return steps
+        home = {"returned_on": returned_on.isoformat()}
+        steps.append(Step("return", "/v1/workers/{id}/returns", home))
+        departs_again = returned_on + timedelta(days=rng.randint(60, 300))
+        if not again or departs_again > today or rng.random() > 0.3:
+            return steps
+        next_job = placed_as if rng.random() < 0.7 else self._other_job(placed_as)
+        fees = self._fees_before(returned_on + timedelta(days=1), departs_again)
+        depart = Step(
+            "depart", "/v1/workers/{id}/departures", self.departure(next_job, departs_again)
+        )
+        return steps + self._around(fees, depart)
+
+
+# The run -----------------------------------------------------------------------------------------
+class RegistryUnreachable(RuntimeError):
+    """The registry did not answer a write within the retry budget; the run stops."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter: attempt n waits up to min(cap, base * 2**n)."""
+
+    attempts: int = 8
+    base_seconds: float = 0.25
+    cap_seconds: float = 8.0
+
+    def delay(self, attempt: int, rng: random.Random, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(self.cap_seconds, retry_after)
+        return rng.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))
 
 
 @dataclass
 class SimulationResult:
-    """What the run did, by call, and which calls were refused (status code)."""
+    """What the run did: writes by kind, refusals, retries, and what the traffic contained."""
 
-    calls: Counter[str] = field(default_factory=Counter)
-    refused: Counter[str] = field(default_factory=Counter)
+    workers: int = 0  # planned
+    calls: Counter[str] = field(default_factory=Counter)  # writes attempted (not attempts)
+    done: Counter[str] = field(default_factory=Counter)  # writes the registry accepted
+    refused: Counter[str] = field(default_factory=Counter)  # "<write> <status>"
+    fees: Counter[str] = field(default_factory=Counter)  # by legality
+    late_fees: int = 0
+    non_procedural: int = 0  # registered as reported abroad
+    retries: int = 0  # extra attempts under the same key
+    replayed: int = 0  # answers the registry replayed (Idempotent-Replayed: true)
+    first_day: date | None = None
+    last_day: date | None = None
+    finished: int = 0  # workers whose plan ran to its end (or to a refusal)
+    seconds: float = 0.0
+    aborted: str | None = None
 
     @property
     def total(self) -> int:
         return sum(self.calls.values())
 
+    def saw(self, day: date) -> None:
+        self.first_day = day if self.first_day is None else min(self.first_day, day)
+        self.last_day = day if self.last_day is None else max(self.last_day, day)
 
-async def _agencies(
-    client: httpx.AsyncClient,
-    call: Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any] | None]],
-    rng: random.Random,
-) -> list[str]:
+    def summary(self, registry_url: str) -> list[str]:
+        """The lines ``pantau simulate`` prints at the end."""
+        period = (
+            f" over {self.first_day} .. {self.last_day}" if self.first_day and self.last_day else ""
+        )
+        done = self.done
+        if not done and self.aborted:
+            return [f"simulated nothing against {registry_url}: {self.aborted}"]
+        fees = f"illegal {self.fees['illegal']}, warning {self.fees['warning']}"
+        lines = [
+            f"simulated {self.finished} of {self.workers} workers{period} against {registry_url}"
+            f" in {self.seconds:.1f} s",
+            f"  registered {done['register']:>7}  ({self.non_procedural} non-procedural, "
+            "registered as reported abroad)",
+            f"  verified   {done['verify']:>7}",
+            f"  departed   {done['depart']:>7}",
+            f"  returned   {done['return']:>7}",
+            f"  fees       {done['fee']:>7}  ({fees}; {self.late_fees} recorded late, after the "
+            "placement that followed the charge)",
+            f"  calls      {self.total:>7}  ({self.retries} retried under the same "
+            f"Idempotency-Key, {self.replayed} replayed by the registry, "
+            f"{sum(self.refused.values())} refused)",
+        ]
+        lines += [f"  refused {name}: {count}" for name, count in sorted(self.refused.items())]
+        if self.aborted:
+            lines.append(f"  stopped early: {self.aborted}")
+        return lines
+
+
+class Progress:
+    """Progress of a long run on a stream: a line at most every ``every`` seconds, and at the end
+    (rewritten in place on a terminal)."""
+
+    def __init__(self, stream: TextIO, total: int, every: float = 1.0) -> None:
+        self.stream, self.total, self.every = stream, total, every
+        self.started = time.monotonic()
+        self._last = 0.0
+        self._tty = stream.isatty()
+
+    def __call__(self, result: SimulationResult, *, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self._last < self.every:
+            return
+        self._last = now
+        share = result.finished / self.total if self.total else 1.0
+        line = (
+            f"simulate: {result.finished}/{self.total} workers ({share:.0%}), "
+            f"{result.total} calls, {result.retries} retried, {now - self.started:.0f} s"
+        )
+        end = "\n" if final or not self._tty else ""
+        self.stream.write(("\r" if self._tty else "") + line + end)
+        self.stream.flush()
+
+
+class _Writer:
+    """POSTs with one Idempotency-Key per write, retried with backoff under that same key."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        result: SimulationResult,
+        policy: RetryPolicy,
+        rng: random.Random,
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        self.client, self.result, self.policy, self.rng, self.sleep = (
+            client,
+            result,
+            policy,
+            rng,
+            sleep,
+        )
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
+        headers = {"Idempotency-Key": str(uuid.uuid4())} if method == "POST" else {}
+        last = "no answer"
+        for attempt in range(self.policy.attempts):
+            if attempt:
+                self.result.retries += 1
+            retry_after: float | None = None
+            try:
+                response = await self.client.request(method, path, json=body, headers=headers)
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    if response.headers.get("Idempotent-Replayed") == "true":
+                        self.result.replayed += 1
+                    return response
+                last = f"HTTP {response.status_code}"
+                with contextlib.suppress(ValueError):
+                    retry_after = float(response.headers.get("Retry-After", ""))
+            if attempt + 1 < self.policy.attempts:
+                await self.sleep(self.policy.delay(attempt, self.rng, retry_after))
+        raise RegistryUnreachable(
+            f"{method} {path} got no answer after {self.policy.attempts} attempts ({last})"
+        )
+
+    async def post(self, name: str, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        self.result.calls[name] += 1
+        response = await self.request("POST", path, body)
+        if response.status_code >= 300:
+            self.result.refused[f"{name} {response.status_code}"] += 1
+            return None
+        self.result.done[name] += 1
+        return dict(response.json())
+
+
+async def _agencies(writer: _Writer, rng: random.Random) -> list[str]:
     """Five fresh agencies when the caller may license them, else the ones already licensed."""
     run = uuid.UUID(int=rng.getrandbits(128)).hex[:8]  # licence numbers are unique per run
     created = [
-        await call(
+        await writer.post(
             "agency",
             "/v1/agencies",
             {"name": f"PT Simulasi Penempatan {n + 1}", "licence_no": f"SIM-{run}-{n + 1}"},
@@ -165,12 +475,30 @@ async def _agencies(
     ids = [agency["id"] for agency in created if agency]
     if ids:
         return ids
-    listed = await client.get("/v1/agencies")
+    listed = await writer.request("GET", "/v1/agencies", None)
     if listed.status_code != 200:
         return []
     body = listed.json()
     items = body.get("items", body) if isinstance(body, dict) else body
     return [a["id"] for a in items if a.get("status", "licensed") == "licensed"]
+
+
+async def _run_plan(plan: WorkerPlan, writer: _Writer, result: SimulationResult) -> None:
+    worker_id: str | None = None
+    for step in plan.steps:
+        path = step.path.replace("{id}", worker_id or "")
+        answer = await writer.post(step.name, path, step.body)
+        if answer is None:
+            return  # refused: the rest of this life cannot be recorded
+        for key in ("registered_on", "departed_on", "charged_on", "returned_on", "verified_on"):
+            if key in step.body:
+                result.saw(date.fromisoformat(step.body[key]))
+        if step.name == "register":
+            worker_id = answer["id"]
+            result.non_procedural += not plan.procedural
+        elif step.name == "fee":
+            result.fees[answer.get("legality", "unknown")] += 1
+            result.late_fees += step.late
 
 
 async def simulate(
@@ -180,62 +508,48 @@ async def simulate(
     workers: int,
     concurrency: int = 16,
     seed: int | None = None,
-    on_worker: Callable[[], None] | None = None,
+    years: int = 5,
+    today: date | None = None,
+    on_progress: Callable[[SimulationResult], None] | None = None,
+    retry: RetryPolicy | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> SimulationResult:
-    """Register ``workers`` workers and walk many of them through their lifecycle."""
+    """Record ``workers`` simulated lives through the registry's API (see the module docstring).
+
+    Stops early (``result.aborted``) when the registry stays unreachable beyond ``retry``.
+    """
+    if not 1 <= years <= MAX_YEARS:
+        raise ValueError(f"years must be 1 to {MAX_YEARS}")
     rng = random.Random(seed)
-    population = Population(rng)
-    result = SimulationResult()
+    result = SimulationResult(workers=workers)
+    population = Population(rng, today or utc_today(), years)
+    started = time.monotonic()
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
-        base_url=registry_url, headers=headers, limits=limits, timeout=30
+        base_url=registry_url, headers=headers, limits=limits, timeout=30, transport=transport
     ) as client:
+        writer = _Writer(client, result, retry or RetryPolicy(), random.Random(seed), sleep)
+        try:
+            population.agencies = await _agencies(writer, rng)
+        except RegistryUnreachable as exc:
+            result.aborted = str(exc)
+        else:
+            plans: Iterator[WorkerPlan] = (population.plan() for _ in range(workers))
 
-        async def call(name: str, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
-            response = await client.post(path, json=body)
-            result.calls[name] += 1
-            if response.status_code >= 300:
-                result.refused[f"{name} {response.status_code}"] += 1
-                return None
-            return dict(response.json())
+            async def work() -> None:
+                for plan in plans:  # one shared generator: plans stay in seed order
+                    await _run_plan(plan, writer, result)
+                    result.finished += 1
+                    if on_progress:
+                        on_progress(result)
 
-        agencies = await _agencies(client, call, rng)
-
-        async def one_worker() -> None:
-            registration = population.registration()
-            created = await call("register", "/v1/workers", registration)
-            if created is not None:
-                await lifecycle(created["id"], registration["occupation"])
-            if on_worker:
-                on_worker()
-
-        async def lifecycle(worker: str, occupation: str | None) -> None:
-            agency = rng.choice(agencies) if agencies else None
-            if rng.random() < 0.3:
-                await call("fee", f"/v1/workers/{worker}/fees", population.fee(agency))
-            if rng.random() > 0.8:
-                return
-            await call("verify", f"/v1/workers/{worker}/verification", {})
-            if rng.random() > 0.75:
-                return
-            await call(
-                "depart",
-                f"/v1/workers/{worker}/departures",
-                population.departure(occupation, agency),
-            )
-            if rng.random() < 0.25:
-                await call(
-                    "return",
-                    f"/v1/workers/{worker}/returns",
-                    {"returned_on": date(2026, 6, 1).isoformat()},
-                )
-
-        semaphore = asyncio.Semaphore(concurrency)
-
-        async def bounded() -> None:
-            async with semaphore:
-                await one_worker()
-
-        await asyncio.gather(*(bounded() for _ in range(workers)))
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for _ in range(min(concurrency, workers)):
+                        group.create_task(work())
+            except* RegistryUnreachable as caught:
+                result.aborted = str(caught.exceptions[0])
+    result.seconds = time.monotonic() - started
     return result

@@ -1,0 +1,293 @@
+"""``pantau simulate``: the lives it plans are valid requests spread over years, and its writes are
+retried with backoff under the same Idempotency-Key."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import random
+import uuid
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from pantau.simulate import (
+    REGISTRATIONS_BEGIN,
+    Population,
+    Progress,
+    RetryPolicy,
+    SimulationResult,
+    simulate,
+)
+from services.registry.fees.legality import fee_legality
+from services.registry.fees.models import FeeIn
+from services.registry.fees.occupation import Placement, occupation_on
+from services.registry.workers.models import (
+    DepartureIn,
+    ReturnIn,
+    VerificationIn,
+    WorkerIn,
+)
+from services.registry.workers.service import registration_errors
+from shared.contract.codes import FeeComponent, Legality, Occupation
+
+TODAY = date(2026, 12, 6)
+MODELS = {"verify": VerificationIn, "depart": DepartureIn, "fee": FeeIn, "return": ReturnIn}
+
+
+def _plans(count: int = 1500, years: int = 5, seed: int = 7) -> list[Any]:
+    agencies = [str(uuid.UUID(int=1)), str(uuid.UUID(int=2))]
+    population = Population(random.Random(seed), TODAY, years, agencies=agencies)
+    return [population.plan() for _ in range(count)]
+
+
+def _day(body: dict[str, Any], key: str) -> date:
+    return date.fromisoformat(body[key])
+
+
+def test_every_planned_write_is_a_valid_request_in_time_order():
+    for plan in _plans():
+        register, *rest = plan.steps
+        assert register.name == "register" and register.path == "/v1/workers"
+        worker = WorkerIn.model_validate(register.body)
+        assert worker.procedural is plan.procedural
+        registered = worker.registered_on
+        assert registered is not None and TODAY - timedelta(days=5 * 366) <= registered <= TODAY
+        assert registration_errors(worker, on=registered) == []  # a valid NIK, even a retired code
+        departures: list[date] = []
+        for step in rest:
+            MODELS[step.name].model_validate(step.body)
+            assert "{id}" in step.path
+            for key, value in step.body.items():
+                if key.endswith("_on"):
+                    assert date.fromisoformat(value) <= TODAY, (step.name, key)
+            if step.name == "verify":
+                assert _day(step.body, "verified_on") >= registered
+            if step.name == "depart":
+                departed = _day(step.body, "departed_on")
+                assert not departures or departed >= departures[-1]
+                if plan.procedural:
+                    assert departed > registered
+                departures.append(departed)
+            if step.name == "return":
+                assert _day(step.body, "returned_on") >= departures[-1]
+            if step.name == "fee" and step.late:
+                # Recorded after the placement that followed the charge.
+                assert departures and _day(step.body, "charged_on") <= departures[-1]
+        if not plan.procedural:
+            assert rest and rest[0].name == "depart"  # reported abroad: left before
+            assert _day(rest[0].body, "departed_on") < registered
+
+
+def _judged(plan: Any) -> list[tuple[Legality, bool]]:
+    """The registry's judgement of each planned fee, from what is recorded before it."""
+    applied = plan.steps[0].body["occupation"]
+    placements: list[Placement] = []
+    out = []
+    for step in plan.steps[1:]:
+        body = step.body
+        if step.name == "depart":
+            placements.append(
+                Placement(Occupation(body["occupation"]), _day(body, "departed_on"), None)
+            )
+        elif step.name == "return":
+            last = placements[-1]
+            placements[-1] = Placement(last.occupation, last.departed_on, _day(body, "returned_on"))
+        elif step.name == "fee":
+            day = _day(body, "charged_on")
+            on = occupation_on(day, placements, Occupation(applied) if applied else None)
+            legality = fee_legality(FeeComponent(body["component"]), day, on.occupation)
+            out.append((legality, step.late))
+    return out
+
+
+def test_the_traffic_is_realistic_history_not_today():
+    plans = _plans()
+    registered = [date.fromisoformat(p.steps[0].body["registered_on"]) for p in plans]
+    assert len({d.year for d in registered}) >= 5
+    assert min(registered) < TODAY - timedelta(days=4 * 365)
+    non_procedural = sum(not p.procedural for p in plans) / len(plans)
+    assert 0.10 <= non_procedural <= 0.20
+    fees = [judged for p in plans for judged in _judged(p)]
+    legality = Counter(legality for legality, _ in fees)
+    assert legality[Legality.ILLEGAL] > 100 and legality[Legality.WARNING] > 100
+    late = sum(is_late for _, is_late in fees)
+    assert 0.2 * len(fees) <= late <= 0.6 * len(fees)
+    names = Counter(step.name for p in plans for step in p.steps)
+    assert names["depart"] > names["return"] > 0 and names["verify"] > 0
+
+
+def test_older_niks_keep_their_retired_district_codes():
+    population = Population(random.Random(3), TODAY)
+    districts = {population.nik_district("53.21.01", date(1990, 1, 1)) for _ in range(50)}
+    assert districts == {"53.21.01", "53.04.08"}  # Malaka Tengah, Belu's until 2013
+    assert {population.nik_district("53.21.01", date(2016, 1, 1)) for _ in range(20)} == {
+        "53.21.01"
+    }
+
+
+def test_registration_days_never_precede_law_18_2017():
+    population = Population(random.Random(1), TODAY, years=8)
+    assert population.start == max(REGISTRATIONS_BEGIN, TODAY - timedelta(days=round(365.25 * 8)))
+    for _ in range(300):
+        plan = population.plan()
+        assert date.fromisoformat(plan.steps[0].body["registered_on"]) >= REGISTRATIONS_BEGIN
+
+
+# Retries ---------------------------------------------------------------------------------------
+class Registry:
+    """A fake registry over httpx.MockTransport: fails the first ``failures`` attempts of each
+    write the way it is told, and records what it saw."""
+
+    def __init__(self, failures: int = 0, how: str = "connect") -> None:
+        self.failures, self.how = failures, how
+        self.seen: list[httpx.Request] = []
+        self.stored: dict[str, dict[str, Any]] = {}
+        self.attempts: Counter[str] = Counter()
+        self.workers = 0
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        key = request.headers.get("Idempotency-Key", "")
+        self.attempts[key] += 1
+        if self.attempts[key] <= self.failures and self.how != "lost":
+            if self.how == "connect":
+                raise httpx.ConnectError("connection refused", request=request)
+            if self.how == "503":
+                return httpx.Response(503, json={"detail": "starting"})
+            if self.how == "429":
+                return httpx.Response(429, headers={"Retry-After": "3"})
+        if key in self.stored:
+            return httpx.Response(
+                201, json=self.stored[key], headers={"Idempotent-Replayed": "true"}
+            )
+        answer = self._answer(request)
+        self.stored[key] = answer
+        if self.how == "lost":
+            raise httpx.ReadError("connection reset", request=request)  # written, answer lost
+        return httpx.Response(201, json=answer)
+
+    def _answer(self, request: httpx.Request) -> dict[str, Any]:
+        path = request.url.path
+        if path == "/v1/workers":
+            self.workers += 1
+            return {"id": f"w-{self.workers}", "status": "registered", "version": 1}
+        if path.endswith("/fees"):
+            return {"id": "f", "legality": "illegal"}
+        return {"id": "x"}
+
+
+async def _run(registry: Registry, workers: int = 5, **options: Any) -> SimulationResult:
+    sleeps: list[float] = options.pop("sleeps", [])
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    return await simulate(
+        "http://registry",
+        "token",
+        workers=workers,
+        concurrency=2,
+        seed=11,
+        today=TODAY,
+        transport=httpx.MockTransport(registry.handle),
+        sleep=sleep,
+        **options,
+    )
+
+
+@pytest.mark.parametrize("how", ["connect", "503", "lost"])
+async def test_a_failed_write_is_retried_under_the_same_key(how):
+    registry = Registry(failures=2, how=how)
+    result = await _run(registry)
+    assert result.aborted is None and result.finished == 5
+    posts = [r for r in registry.seen if r.method == "POST"]
+    keys = [r.headers["Idempotency-Key"] for r in posts]
+    assert all(keys) and len(set(keys)) == result.total  # one key per write
+    # Lost answers: the first attempt was written, the second is answered from the stored key.
+    assert set(registry.attempts.values()) == ({2} if how == "lost" else {3})
+    assert registry.workers == 5  # nothing written twice
+    assert result.done["register"] == 5 and not result.refused
+    assert result.retries == sum(registry.attempts.values()) - result.total
+    if how == "lost":
+        assert result.replayed == result.total
+
+
+async def test_backoff_grows_and_honours_retry_after():
+    sleeps: list[float] = []
+    await _run(Registry(failures=3, how="connect"), workers=1, sleeps=sleeps)
+    policy = RetryPolicy()
+    assert sleeps and all(0 <= s <= policy.cap_seconds for s in sleeps)
+    assert policy.delay(10, random.Random(1)) <= policy.cap_seconds
+    sleeps.clear()
+    await _run(Registry(failures=1, how="429"), workers=1, sleeps=sleeps)
+    assert sleeps and set(sleeps) == {3.0}
+
+
+async def test_an_unreachable_registry_stops_the_run_with_a_clear_reason():
+    registry = Registry(failures=1000, how="connect")
+    result = await _run(registry, retry=RetryPolicy(attempts=4))
+    assert result.aborted is not None
+    assert "after 4 attempts" in result.aborted and "ConnectError" in result.aborted
+    assert result.finished == 0
+    assert result.summary("http://registry") == [
+        f"simulated nothing against http://registry: {result.aborted}"
+    ]
+
+
+async def test_the_summary_says_what_the_traffic_contained():
+    registry = Registry()
+    result = await _run(registry, workers=40)
+    lines = "\n".join(result.summary("http://registry"))
+    assert "simulated 40 of 40 workers over " in lines and "http://registry" in lines
+    assert "non-procedural" in lines and "recorded late" in lines and "illegal" in lines
+    assert "retried under the same Idempotency-Key" in lines
+    assert result.first_day is not None and result.first_day < TODAY - timedelta(days=365)
+
+
+def test_progress_is_shown_on_long_runs():
+    stream = io.StringIO()
+    progress = Progress(stream, total=10, every=0)
+    result = SimulationResult(workers=10, finished=4)
+    progress(result)
+    result.finished = 10
+    progress(result, final=True)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("simulate: 4/10 workers (40%)")
+    assert lines[-1].startswith("simulate: 10/10 workers (100%)")
+
+
+def test_years_are_bounded():
+    with pytest.raises(ValueError, match="years"):
+        asyncio.run(simulate("http://x", "t", workers=1, years=0))
+
+
+async def test_a_registry_lost_mid_run_stops_it_with_what_was_done():
+    registry = Registry()
+    answered = 0
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal answered
+        answered += 1
+        if answered > 20:
+            raise httpx.ConnectError("connection refused", request=request)
+        return registry.handle(request)
+
+    result = await simulate(
+        "http://registry",
+        "token",
+        workers=50,
+        concurrency=2,
+        seed=11,
+        today=TODAY,
+        transport=httpx.MockTransport(handle),
+        sleep=lambda seconds: asyncio.sleep(0),
+        retry=RetryPolicy(attempts=3),
+    )
+    assert result.aborted is not None and 0 < result.finished < 50
+    lines = result.summary("http://registry")
+    assert lines[0].startswith(f"simulated {result.finished} of 50 workers")
+    assert lines[-1] == f"  stopped early: {result.aborted}"
