@@ -43,15 +43,13 @@ NTT_SHARE = 0.35
 NON_PROCEDURAL_SHARE = 0.15
 LATE_FEE_SHARE = 0.35
 OCCUPATIONS_FEMALE = [
-    ("housekeeper", 50),
+    ("housekeeper", 55),
     ("elderly_carer", 12),
     ("baby_carer", 8),
     ("caregiver", 8),
-    ("institutional_caregiver", 3),
     ("factory_worker", 10),
     ("cook", 4),
     ("nurse", 3),
-    ("hospitality_worker", 2),
 ]
 OCCUPATIONS_MALE = [
     ("farm_worker", 30),
@@ -73,6 +71,19 @@ DESTINATIONS = [
     ("AE", 4),
 ]
 CHANNELS = [("p3mi", 70), ("individual", 15), ("g2g", 10), ("g2b", 5)]
+COMPONENTS = [
+    ("agency_service_fee", 25),
+    ("job_training", 15),
+    ("health_exam", 12),
+    ("passport", 10),
+    ("departure_ticket", 10),
+    ("work_visa", 8),
+    ("accommodation", 8),
+    ("local_transport", 7),
+    ("other", 5),
+]
+# What a worker's life adds to the draws of Population (which benchmarks use as they are).
+LIFE_OCCUPATIONS_FEMALE = [*OCCUPATIONS_FEMALE, ("institutional_caregiver", 3)]
 RECRUITMENT_COMPONENTS = [
     ("agency_service_fee", 25),
     ("job_training", 15),
@@ -127,26 +138,104 @@ class WorkerPlan:
 
 @dataclass
 class Population:
+    """Who and where: villages to draw from (NTT weighted up, as in the domain's statistics) and
+    the people registered there. Benchmarks draw their data from it, so its draws stay as they
+    are; :class:`Lives` adds the when and what happened."""
+
+    rng: random.Random
+    villages: list[str] = field(default_factory=list)
+    ntt: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.villages = areas().villages()
+        self.ntt = [v for v in self.villages if v.startswith("53.")]
+
+    def village(self) -> str:
+        pool = self.ntt if self.rng.random() < NTT_SHARE else self.villages
+        return self.rng.choice(pool)
+
+    def female(self, village: str) -> bool:
+        return self.rng.random() < FEMALE_SHARE.get(village[:2], DEFAULT_FEMALE_SHARE)
+
+    def registration(self, village: str | None = None) -> dict[str, Any]:
+        village = village or self.village()
+        female = self.female(village)
+        birth = date(1975, 1, 1) + timedelta(days=self.rng.randrange(0, 365 * 30))
+        return self.person(village, female, birth)
+
+    def person(
+        self,
+        village: str,
+        female: bool,
+        birth: date,
+        *,
+        district: str | None = None,
+        occupations: list[tuple[str, int]] | None = None,
+    ) -> dict[str, Any]:
+        """A registration body; the NIK under ``district`` (default: the village's)."""
+        rng = self.rng
+        sex = "female" if female else "male"
+        occupations = occupations or (OCCUPATIONS_FEMALE if female else OCCUPATIONS_MALE)
+        occupation = _pick(rng, occupations)
+        return {
+            "nik": make_nik(
+                district or village.rsplit(".", 1)[0], birth, sex, rng.randrange(1, 10_000)
+            ),
+            "name": f"Simulated Worker {uuid.UUID(int=rng.getrandbits(128)).hex[:8]}",
+            "sex": sex,
+            "birth_date": birth.isoformat(),
+            "village": village,
+            "occupation": occupation,
+        }
+
+    def departure(self, occupation: str | None, agency_id: str | None) -> dict[str, Any]:
+        departed = date(2024, 1, 1) + timedelta(days=self.rng.randrange(0, 700))
+        channel = _pick(self.rng, CHANNELS)
+        return {
+            "occupation": occupation or "other",
+            "destination_country": _pick(self.rng, DESTINATIONS),
+            "channel": channel,
+            "agency_id": agency_id if channel == "p3mi" else None,
+            "departed_on": departed.isoformat(),
+            "contract_end": (departed + timedelta(days=730)).isoformat(),
+        }
+
+    def fee(self, agency_id: str | None) -> dict[str, Any]:
+        return {
+            "component": _pick(self.rng, COMPONENTS),
+            "amount": self.rng.randrange(5, 300) * 100_000,
+            "currency": "IDR",
+            "charged_on": (
+                date(2023, 6, 1) + timedelta(days=self.rng.randrange(0, 900))
+            ).isoformat(),
+            "agency_id": agency_id,
+        }
+
+
+@dataclass
+class Lives:
     """Draws workers' lives over ``[start, today]``; deterministic for a seeded ``rng``."""
 
     rng: random.Random
     today: date
     years: int = 5
     agencies: list[str] = field(default_factory=list)
-    villages: list[str] = field(default_factory=list)
-    ntt: list[str] = field(default_factory=list)
-
-    retired_before: dict[str, list[tuple[str, date]]] = field(default_factory=dict)
+    people: Population = field(init=False)
+    retired_before: dict[str, list[tuple[str, date]]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.villages = areas().villages()
-        self.ntt = [v for v in self.villages if v.startswith("53.")]
+        self.people = Population(self.rng)
         # Districts renumbered since 2013 (Malaka's were Belu's): older NIKs keep the old code.
+        self.retired_before = {}
         for old in district_history().values():
             if old.successor:
                 self.retired_before.setdefault(old.successor, []).append(
                     (old.code, old.valid_until)
                 )
+
+    @property
+    def start(self) -> date:
+        return max(REGISTRATIONS_BEGIN, self.today - timedelta(days=round(365.25 * self.years)))
 
     def nik_district(self, district: str, birth: date) -> str:
         """The district a NIK was issued under: the village's, or half the time, for someone
@@ -154,39 +243,21 @@ class Population:
         older = [code for code, until in self.retired_before.get(district, []) if birth <= until]
         return self.rng.choice(older) if older and self.rng.random() < 0.5 else district
 
-    @property
-    def start(self) -> date:
-        return max(REGISTRATIONS_BEGIN, self.today - timedelta(days=round(365.25 * self.years)))
-
-    def village(self) -> str:
-        pool = self.ntt if self.rng.random() < NTT_SHARE else self.villages
-        return self.rng.choice(pool)
-
     def registration(self, registered_on: date, *, procedural: bool = True) -> dict[str, Any]:
         rng = self.rng
-        village = self.village()
-        female = rng.random() < FEMALE_SHARE.get(village[:2], DEFAULT_FEMALE_SHARE)
-        sex = "female" if female else "male"
-        age_days = rng.randint(18 * 366, 45 * 365)
-        birth = registered_on - timedelta(days=age_days)
-        occupation: str | None = _pick(rng, OCCUPATIONS_FEMALE if female else OCCUPATIONS_MALE)
+        village = self.people.village()
+        female = self.people.female(village)
+        birth = registered_on - timedelta(days=rng.randint(18 * 366, 45 * 365))
+        body = self.people.person(
+            village,
+            female,
+            birth,
+            district=self.nik_district(village.rsplit(".", 1)[0], birth),
+            occupations=LIFE_OCCUPATIONS_FEMALE if female else OCCUPATIONS_MALE,
+        )
         if not procedural and rng.random() < 0.4:
-            occupation = None  # reported abroad by family: the job is often not known
-        return {
-            "nik": make_nik(
-                self.nik_district(village.rsplit(".", 1)[0], birth),
-                birth,
-                sex,
-                rng.randrange(1, 10_000),
-            ),
-            "name": f"Simulated Worker {uuid.UUID(int=rng.getrandbits(128)).hex[:8]}",
-            "sex": sex,
-            "birth_date": birth.isoformat(),
-            "village": village,
-            "occupation": occupation,
-            "procedural": procedural,
-            "registered_on": registered_on.isoformat(),
-        }
+            body["occupation"] = None  # reported abroad by family: the job is often not known
+        return body | {"procedural": procedural, "registered_on": registered_on.isoformat()}
 
     def departure(
         self, occupation: str, departed_on: date, *, procedural: bool = True
@@ -207,18 +278,17 @@ class Population:
 
     def fee(self, charged_on: date, components: list[tuple[str, int]]) -> dict[str, Any]:
         rng = self.rng
+        agency = rng.choice(self.agencies) if self.agencies and rng.random() < 0.6 else None
         return {
             "component": _pick(rng, components),
             "amount": rng.randrange(5, 300) * 100_000,
             "currency": "IDR",
             "charged_on": charged_on.isoformat(),
-            "agency_id": rng.choice(self.agencies)
-            if self.agencies and rng.random() < 0.6
-            else None,
+            "agency_id": agency,
         }
 
     def _other_job(self, occupation: str | None) -> str:
-        everyone = OCCUPATIONS_FEMALE + OCCUPATIONS_MALE
+        everyone = LIFE_OCCUPATIONS_FEMALE + OCCUPATIONS_MALE
         return _pick(self.rng, [(o, w) for o, w in everyone if o != occupation])
 
     def plan(self) -> WorkerPlan:
@@ -523,7 +593,7 @@ async def simulate(
         raise ValueError(f"years must be 1 to {MAX_YEARS}")
     rng = random.Random(seed)
     result = SimulationResult(workers=workers)
-    population = Population(rng, today or utc_today(), years)
+    lives = Lives(rng, today or utc_today(), years)
     started = time.monotonic()
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -532,11 +602,11 @@ async def simulate(
     ) as client:
         writer = _Writer(client, result, retry or RetryPolicy(), random.Random(seed), sleep)
         try:
-            population.agencies = await _agencies(writer, rng)
+            lives.agencies = await _agencies(writer, rng)
         except RegistryUnreachable as exc:
             result.aborted = str(exc)
         else:
-            plans: Iterator[WorkerPlan] = (population.plan() for _ in range(workers))
+            plans: Iterator[WorkerPlan] = (lives.plan() for _ in range(workers))
 
             async def work() -> None:
                 for plan in plans:  # one shared generator: plans stay in seed order

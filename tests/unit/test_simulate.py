@@ -16,7 +16,7 @@ import pytest
 
 from pantau.simulate import (
     REGISTRATIONS_BEGIN,
-    Population,
+    Lives,
     Progress,
     RetryPolicy,
     SimulationResult,
@@ -40,7 +40,7 @@ MODELS = {"verify": VerificationIn, "depart": DepartureIn, "fee": FeeIn, "return
 
 def _plans(count: int = 1500, years: int = 5, seed: int = 7) -> list[Any]:
     agencies = [str(uuid.UUID(int=1)), str(uuid.UUID(int=2))]
-    population = Population(random.Random(seed), TODAY, years, agencies=agencies)
+    population = Lives(random.Random(seed), TODAY, years, agencies=agencies)
     return [population.plan() for _ in range(count)]
 
 
@@ -121,7 +121,7 @@ def test_the_traffic_is_realistic_history_not_today():
 
 
 def test_older_niks_keep_their_retired_district_codes():
-    population = Population(random.Random(3), TODAY)
+    population = Lives(random.Random(3), TODAY)
     districts = {population.nik_district("53.21.01", date(1990, 1, 1)) for _ in range(50)}
     assert districts == {"53.21.01", "53.04.08"}  # Malaka Tengah, Belu's until 2013
     assert {population.nik_district("53.21.01", date(2016, 1, 1)) for _ in range(20)} == {
@@ -130,7 +130,7 @@ def test_older_niks_keep_their_retired_district_codes():
 
 
 def test_registration_days_never_precede_law_18_2017():
-    population = Population(random.Random(1), TODAY, years=8)
+    population = Lives(random.Random(1), TODAY, years=8)
     assert population.start == max(REGISTRATIONS_BEGIN, TODAY - timedelta(days=round(365.25 * 8)))
     for _ in range(300):
         plan = population.plan()
