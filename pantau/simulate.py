@@ -84,18 +84,7 @@ COMPONENTS = [
 ]
 # What a worker's life adds to the draws of Population (which benchmarks use as they are).
 LIFE_OCCUPATIONS_FEMALE = [*OCCUPATIONS_FEMALE, ("institutional_caregiver", 3)]
-RECRUITMENT_COMPONENTS = [
-    ("agency_service_fee", 25),
-    ("job_training", 15),
-    ("health_exam", 12),
-    ("passport", 10),
-    ("departure_ticket", 10),
-    ("work_visa", 8),
-    ("accommodation", 6),
-    ("local_transport", 6),
-    ("police_clearance", 3),
-    ("other", 5),
-]
+RECRUITMENT_COMPONENTS = [*COMPONENTS, ("police_clearance", 3)]
 ABROAD_COMPONENTS = [("agency_service_fee", 50), ("destination_health_exam", 20), ("other", 30)]
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
