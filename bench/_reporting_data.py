@@ -40,7 +40,11 @@ from shared.contract.codes import (
     CaseAction,
     CaseCategory,
     CaseStatus,
+    ClosureReason,
+    DueClock,
+    EscalationReason,
     GbvType,
+    IntakeChannel,
     Legality,
     Level,
     Occupation,
@@ -187,27 +191,43 @@ def _case(pop: Population, clock: _Clock) -> list[Timed]:
                 level=level,
                 procedural=rng.random() < 0.6,
                 sex=sex,
+                agency_id=None,
+                channel=IntakeChannel.WALK_IN,
+                verified=True,
                 due_on=(t + timedelta(days=14)).date(),
+                due_clock=DueClock.DOCUMENTS_INCOMPLETE,
             ),
         )
     ]
     if rng.random() < 0.3:
         events.append(
-            ("case-escalated", CaseEscalated(from_level=level, to_level=Level.NATIONAL, reason="x"))
+            (
+                "case-escalated",
+                CaseEscalated(
+                    from_level=level,
+                    to_level=Level.NATIONAL,
+                    reason=EscalationReason.BEYOND_LEVEL_AUTHORITY,
+                ),
+            )
         )
     if rng.random() < 0.5:
         events.append(
             (
                 "case-action-taken",
                 CaseActionTaken(
-                    action=rng.choice(list(CaseAction)),
+                    action=rng.choice(list(CaseAction)[:10]),  # the services
+                    taken_on=t.date(),
                     status=CaseStatus.SERVICE_PROVISION,
                     due_on=(t + timedelta(days=45)).date(),
+                    due_clock=DueClock.CLARIFICATION_UNANSWERED,
                 ),
             )
         )
     if rng.random() < 0.4:
-        events.append(("case-closed", CaseClosed(reason="resolved")))
+        closed = CaseClosed(
+            reason=ClosureReason.RESOLVED, merged_into=None, due_on=None, due_clock=None
+        )
+        events.append(("case-closed", closed))
     out: list[Timed] = []
     for seq, (kind, data) in enumerate(events, start=1):
         env = new_event(

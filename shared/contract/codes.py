@@ -135,6 +135,13 @@ class CaseStatus(StrEnum):
 
 
 class CaseAction(StrEnum):
+    """What was done on a case: services, workflow steps and the steps that move its deadlines.
+
+    A ``case-action-taken`` event carries one of these and the case's status after it.
+    """
+
+    # Services (docs/domain.md, cases): recorded on any open case; from the case plan on, the
+    # first one moves the case to service provision.
     MEDICAL = "medical"
     PSYCHOSOCIAL = "psychosocial"
     LEGAL_ASSISTANCE = "legal_assistance"
@@ -145,6 +152,96 @@ class CaseAction(StrEnum):
     REINTEGRATION = "reintegration"
     FEE_REFUND = "fee_refund"
     DEBT_TRANSFER = "debt_transfer"
+    # Workflow steps: new -> assessment -> case plan -> (services) -> services implemented.
+    ASSESSMENT = "assessment"
+    CASE_PLAN = "case_plan"
+    SERVICES_COMPLETED = "services_completed"
+    # Steps that start or stop a deadline clock (Regulation BP2MI 6/2024 art. 30).
+    DOCUMENTS_COMPLETED = "documents_completed"
+    CLARIFICATION_REQUESTED = "clarification_requested"  # asked of the complainant
+    CLARIFICATION_ANSWERED = "clarification_answered"
+    CONTACT_FAILED = "contact_failed"
+    COMPLAINANT_REACHED = "complainant_reached"
+    UNRESOLVABLE_NOTIFIED = "unresolvable_notified"
+
+
+CASE_SERVICES: frozenset[CaseAction] = frozenset(list(CaseAction)[:10])
+
+
+class IntakeChannel(StrEnum):
+    """How a case came in (``case-opened.data.channel``)."""
+
+    WALK_IN = "walk_in"  # at a village post, an LTSA or a BP3MI office
+    PHONE = "phone"  # a hotline or call centre
+    MESSAGING = "messaging"  # WhatsApp, SMS
+    EMAIL = "email"
+    LETTER = "letter"
+    SOCIAL_MEDIA = "social_media"
+    EMBASSY = "embassy"  # an Indonesian mission abroad
+    ORGANISATION = "organisation"  # referred by an NGO, a union or another office
+    OUTREACH = "outreach"  # found by an officer's own monitoring
+    PUBLIC_REPORT = "public_report"  # a worker's or a family's report, no account
+
+
+class DueClock(StrEnum):
+    """The deadline clocks of Regulation BP2MI 6/2024 art. 30 (``due_clock`` of case events)."""
+
+    DOCUMENTS_INCOMPLETE = "documents_incomplete"  # 30 days after registration
+    CLARIFICATION_UNANSWERED = "clarification_unanswered"  # 15 working days after the request
+    COMPLAINANT_UNREACHABLE = "complainant_unreachable"  # 60 consecutive days
+    UNRESOLVABLE_NOTICE = "unresolvable_notice"  # 6 months after the complainant was told
+
+
+class EscalationReason(StrEnum):
+    """Why a case went one level up (``case-escalated.data.reason``); any note stays in cases."""
+
+    CASE_OVERDUE = "case_overdue"  # a deadline clock ended (automatic on the alert)
+    BEYOND_LEVEL_AUTHORITY = "beyond_level_authority"  # e.g. agency sanctions, prosecution
+    NEEDS_ACTION_ABROAD = "needs_action_abroad"  # the worker is abroad: mission or ministry
+    OTHER_JURISDICTION = "other_jurisdiction"  # parties (an agency) seated elsewhere
+    RISK_TO_LIFE = "risk_to_life"
+    NO_PROGRESS = "no_progress"
+    SURVIVOR_REQUEST = "survivor_request"
+    OTHER = "other"
+
+
+class ClosureReason(StrEnum):
+    """Why a case was closed (``case-closed.data.reason``); any note stays in cases."""
+
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    DUPLICATE = "duplicate"  # merged into another case (``merged_into``)
+    REPORT_REJECTED = "report_rejected"  # a worker's or family's report rejected at triage
+    # The four outcomes of Regulation BP2MI 6/2024 art. 30, once their clock has ended.
+    DOCUMENTS_INCOMPLETE = "documents_incomplete"
+    CLARIFICATION_UNANSWERED = "clarification_unanswered"
+    COMPLAINANT_UNREACHABLE = "complainant_unreachable"
+    UNRESOLVABLE = "unresolvable"
+
+
+# The closure each deadline clock allows once it has ended.
+CLOSURE_OF_CLOCK: dict[DueClock, ClosureReason] = {
+    DueClock.DOCUMENTS_INCOMPLETE: ClosureReason.DOCUMENTS_INCOMPLETE,
+    DueClock.CLARIFICATION_UNANSWERED: ClosureReason.CLARIFICATION_UNANSWERED,
+    DueClock.COMPLAINANT_UNREACHABLE: ClosureReason.COMPLAINANT_UNREACHABLE,
+    DueClock.UNRESOLVABLE_NOTICE: ClosureReason.UNRESOLVABLE,
+}
+
+
+# What ``case-referred.data.to`` looks like: a code naming an organisation, never free text.
+ORGANISATION_CODE_PATTERN = r"^[a-z0-9]+([._-][a-z0-9]+)*$"
+ORGANISATION_CODE_MAX = 64
+
+
+class ReopeningReason(StrEnum):
+    """Why a closed case was reopened (``case-reopened.data.reason``)."""
+
+    NEW_INFORMATION = "new_information"
+    DOCUMENTS_SUPPLIED = "documents_supplied"
+    COMPLAINANT_REACHABLE = "complainant_reachable"
+    CLOSED_IN_ERROR = "closed_in_error"
+    PROBLEM_RECURRED = "problem_recurred"
+    OTHER = "other"
 
 
 class Severity(StrEnum):

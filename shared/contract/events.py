@@ -17,21 +17,28 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from shared.contract.codes import (
+    ORGANISATION_CODE_MAX,
+    ORGANISATION_CODE_PATTERN,
     AlertStatus,
     CaseAction,
     CaseCategory,
     CaseStatus,
     Channel,
+    ClosureReason,
+    DueClock,
+    EscalationReason,
     FeeComponent,
     GbvType,
+    IntakeChannel,
     Legality,
     Level,
     Occupation,
+    ReopeningReason,
     Severity,
     Sex,
 )
@@ -140,45 +147,115 @@ class AgencyRevoked(EventData, type="agency-revoked", topic=Topic.AGENCY):
 
 
 # cases.case.v1 --------------------------------------------------------------------------------
-class CaseOpened(EventData, type="case-opened", topic=Topic.CASE):
+# No free text travels: reasons are codes, and a case's narrative, its survivor's identity and a
+# reporter's contact stay in the cases service (docs/domain.md, data protection).
+OrganisationCode = Annotated[
+    str,
+    Field(
+        pattern=ORGANISATION_CODE_PATTERN,
+        max_length=ORGANISATION_CODE_MAX,
+        description="code of an organisation (snake_case, dots and hyphens allowed), not a name",
+    ),
+]
+
+
+class _Deadline(EventData):
+    """The case's next deadline after the event, both null when no clock runs."""
+
+    due_on: date | None = Field(
+        description="the day the case's earliest running deadline clock ends: from that day on "
+        "the case may be closed on its ground (case_overdue), null when none runs"
+    )
+    due_clock: DueClock | None = Field(description="which clock ends on due_on")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Self:
+        if (self.due_on is None) != (self.due_clock is None):
+            raise ValueError("due_on and due_clock are both set or both null")
+        return self
+
+
+class CaseOpened(_Deadline, type="case-opened", topic=Topic.CASE):
+    """A case was opened, by an officer or from a worker's or family's report."""
+
+    category: CaseCategory
+    gbv_type: GbvType | None
+    level: Level
+    procedural: bool
+    sex: Sex = Field(description="of the worker the case is about")
+    worker_id: uuid.UUID | None = Field(default=None, description="null: an unregistered worker")
+    agency_id: uuid.UUID | None = Field(description="the placement agency the complaint names")
+    channel: IntakeChannel = Field(description="how the case came in")
+    verified: bool = Field(description="false: a worker's or family's report not yet triaged")
+    status: CaseStatus = CaseStatus.NEW
+
+
+class CaseVerified(_Deadline, type="case-verified", topic=Topic.CASE):
+    """An officer confirmed a worker's or family's report at triage, with the facts as found."""
+
     category: CaseCategory
     gbv_type: GbvType | None
     level: Level
     procedural: bool
     sex: Sex
-    worker_id: uuid.UUID | None = None
-    status: CaseStatus = CaseStatus.NEW
-    due_on: date | None = Field(default=None, description="the next deadline clock, if any")
+    worker_id: uuid.UUID | None
+    agency_id: uuid.UUID | None
 
 
 class CaseAssigned(EventData, type="case-assigned", topic=Topic.CASE):
+    """A case worker was assigned to the case."""
+
     assignee_id: uuid.UUID = Field(description="pseudonymous id of the case worker")
+    requested_sex_honoured: bool | None = Field(
+        description="null: the survivor asked for no particular sex of case worker; false: "
+        "none of the requested sex was available"
+    )
 
 
 class CaseEscalated(EventData, type="case-escalated", topic=Topic.CASE):
+    """The case went one level up."""
+
     from_level: Level
     to_level: Level
-    reason: str = Field(max_length=500)
+    reason: EscalationReason
 
 
 class CaseReferred(EventData, type="case-referred", topic=Topic.CASE):
-    to: str = Field(description="code of the organisation the case is referred to")
-    consent: bool
+    """The case was referred to another organisation for a service."""
+
+    to: OrganisationCode
+    consent: bool = Field(description="the survivor's recorded consent to the referral")
+    consent_overridden: bool = Field(description="referred without consent by a supervisor")
+    file_shared: bool = Field(description="the case file went along (consent to sharing)")
 
 
-class CaseActionTaken(EventData, type="case-action-taken", topic=Topic.CASE):
+class CaseActionTaken(_Deadline, type="case-action-taken", topic=Topic.CASE):
+    """A service, a workflow step or a deadline step was recorded."""
+
     action: CaseAction
+    taken_on: date
     status: CaseStatus = Field(description="the case's status after the action")
-    due_on: date | None = None
 
 
-class CaseClosed(EventData, type="case-closed", topic=Topic.CASE):
-    reason: str = Field(max_length=200)
+class CaseClosed(_Deadline, type="case-closed", topic=Topic.CASE):
+    """The case was closed; every deadline clock stops (due_on and due_clock are null)."""
+
+    reason: ClosureReason
+    merged_into: uuid.UUID | None = Field(description="the case a duplicate was merged into")
+
+    @model_validator(mode="after")
+    def _no_clock_runs(self) -> Self:
+        if self.due_on is not None:
+            raise ValueError("a closed case has no running deadline: due_on must be null")
+        if (self.reason is ClosureReason.DUPLICATE) != (self.merged_into is not None):
+            raise ValueError("merged_into is set exactly when the reason is duplicate")
+        return self
 
 
-class CaseReopened(EventData, type="case-reopened", topic=Topic.CASE):
-    reason: str = Field(max_length=200)
-    due_on: date | None = None
+class CaseReopened(_Deadline, type="case-reopened", topic=Topic.CASE):
+    """A closed case was reopened; it goes back to assessment."""
+
+    reason: ReopeningReason
 
 
 # alerts.alert.v1 ------------------------------------------------------------------------------

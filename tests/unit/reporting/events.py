@@ -116,7 +116,11 @@ class Log:
             level="village",
             procedural=True,
             sex=sex,
+            agency_id=None,
+            channel="walk_in",
+            verified=True,
             due_on=due_on,
+            due_clock="documents_incomplete" if due_on else None,
         )
 
     def alert(
@@ -215,7 +219,7 @@ def random_stream(count: int, seed: int = 7, villages: list[str] | None = None) 
                         v,
                         from_level="village",
                         to_level="regency",
-                        reason="needs regency",
+                        reason="beyond_level_authority",
                     )
                 )
             elif kind == "act":
@@ -225,14 +229,35 @@ def random_stream(count: int, seed: int = 7, villages: list[str] | None = None) 
                         cid,
                         v,
                         action="medical",
+                        taken_on="2026-01-05",
                         status="service_provision",
                         due_on="2026-02-01",
+                        due_clock="clarification_unanswered",
                     )
                 )
             elif kind == "close":
-                out.append(log.event("case-closed", cid, v, reason="resolved"))
+                out.append(
+                    log.event(
+                        "case-closed",
+                        cid,
+                        v,
+                        reason="resolved",
+                        merged_into=None,
+                        due_on=None,
+                        due_clock=None,
+                    )
+                )
             else:
-                out.append(log.event("case-reopened", cid, v, reason="new facts"))
+                out.append(
+                    log.event(
+                        "case-reopened",
+                        cid,
+                        v,
+                        reason="new_information",
+                        due_on=None,
+                        due_clock=None,
+                    )
+                )
         elif roll < 0.95 or not alerts:
             area = rng.choice(villages)
             aid, ev = log.alert(

@@ -99,12 +99,14 @@ def test_case_lifecycle_and_deadlines() -> None:
         V1, sex="female", category="trafficking", gbv_type="rape", due_on="2026-04-01"
     )
     esc = log.event(
-        "case-escalated", cid, V1, from_level="village", to_level="province", reason="trafficking"
+        "case-escalated", cid, V1, from_level="village", to_level="province", reason="risk_to_life"
     )
     cube, _ = apply_all([[opened], [esc]])
     assert cube[("53.71", "cases", "trafficking|rape|province|new|female|procedural")][0] == 1
     assert cube[("ID", "cases_due", "2026-04-01")][0] == 1
-    closed = log.event("case-closed", cid, V1, reason="resolved")
+    closed = log.event(
+        "case-closed", cid, V1, reason="resolved", merged_into=None, due_on=None, due_clock=None
+    )
     cube, _ = apply_all([[opened], [esc], [closed]])
     assert ("ID", "cases_due", "2026-04-01") not in cube
     assert cube[("ID", "cases", "trafficking|rape|province|closed|female|procedural")][0] == 1
