@@ -1,0 +1,1 @@
+"""Confidentiality of cases: jurisdiction, who sees the file, break the glass, audit records."""

@@ -1,0 +1,1 @@
+"""The case aggregate and the rules it keeps (workflow, levels, deadlines, assignment)."""

@@ -1,0 +1,120 @@
+"""What leaves the service: each published case event as its contract payload.
+
+Only codes, dates, levels and pseudonymous ids go out; notes, override reasons, the narrative,
+the survivor's identity and a reporter's contact never do (docs/domain.md, data protection).
+The service's outbox writes :func:`payload` of every event whose ``published`` is true, with the
+case's area and version (see :func:`outgoing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from services.cases.cases import events
+from services.cases.cases.deadlines import Deadline
+from shared.contract import events as contract
+from shared.contract.codes import DueClock
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One contract event to publish: its payload and its envelope's subject, area, sequence."""
+
+    subject: str
+    area: str
+    sequence: int
+    data: contract.EventData
+
+
+def _due_on(due: Deadline | None) -> date | None:
+    return None if due is None else due.due_on
+
+
+def _due_clock(due: Deadline | None) -> DueClock | None:
+    return None if due is None else due.clock
+
+
+def payload(event: events.CaseEvent) -> contract.EventData | None:
+    """The contract payload of ``event``, or None for an internal one."""
+    match event:
+        case events.CaseOpened():
+            return contract.CaseOpened(
+                category=event.category,
+                gbv_type=event.gbv_type,
+                level=event.level,
+                procedural=event.procedural,
+                sex=event.sex,
+                worker_id=event.worker_id,
+                agency_id=event.agency_id,
+                channel=event.channel,
+                verified=event.verified,
+                status=event.status,
+                due_on=_due_on(event.due),
+                due_clock=_due_clock(event.due),
+            )
+        case events.CaseVerified():
+            return contract.CaseVerified(
+                category=event.category,
+                gbv_type=event.gbv_type,
+                level=event.level,
+                procedural=event.procedural,
+                sex=event.sex,
+                worker_id=event.worker_id,
+                agency_id=event.agency_id,
+                due_on=_due_on(event.due),
+                due_clock=_due_clock(event.due),
+            )
+        case events.CaseAssigned():
+            return contract.CaseAssigned(
+                assignee_id=event.assignee_id,
+                requested_sex_honoured=event.requested_sex_honoured,
+            )
+        case events.CaseEscalated():
+            return contract.CaseEscalated(
+                from_level=event.from_level, to_level=event.to_level, reason=event.reason
+            )
+        case events.CaseReferred():
+            return contract.CaseReferred(
+                to=event.to,
+                consent=event.consent,
+                consent_overridden=event.consent_overridden,
+                file_shared=event.file_shared,
+            )
+        case events.ActionTaken():
+            return contract.CaseActionTaken(
+                action=event.action,
+                taken_on=event.taken_on,
+                status=event.status,
+                due_on=_due_on(event.due),
+                due_clock=_due_clock(event.due),
+            )
+        case events.CaseClosed():
+            return contract.CaseClosed(
+                reason=event.reason, merged_into=event.merged_into, due_on=None, due_clock=None
+            )
+        case events.CaseReopened():
+            return contract.CaseReopened(
+                reason=event.reason, due_on=_due_on(event.due), due_clock=_due_clock(event.due)
+            )
+    if event.published:
+        raise TypeError(f"{type(event).__name__} is published but has no contract payload")
+    return None
+
+
+def outgoing(
+    recorded: Iterable[events.CaseEvent], version_before: int, area: str
+) -> list[Outgoing]:
+    """The contract events of ``recorded`` (one command's new events on one case), numbered on
+    from ``version_before`` (the case's version when it was loaded), in the case's ``area``
+    after the command (a triaged report may have been placed in its village)."""
+    out: list[Outgoing] = []
+    sequence = version_before
+    for event in recorded:
+        data = payload(event)
+        if data is None:
+            continue
+        sequence += 1
+        out.append(Outgoing(str(event.case_id), area, sequence, data))
+    return out

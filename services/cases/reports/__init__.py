@@ -1,0 +1,1 @@
+"""Reports by workers and families (no account): submission, receipts and triage."""
