@@ -35,7 +35,9 @@ class CaseEvent:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CaseOpened(CaseEvent):
+class CaseFacts:
+    """What a case is about, as its opening and its triage publish it."""
+
     area: str
     category: CaseCategory
     gbv_type: GbvType | None
@@ -44,6 +46,11 @@ class CaseOpened(CaseEvent):
     sex: Sex
     worker_id: uuid.UUID | None
     agency_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseOpened(CaseEvent):
+    facts: CaseFacts
     channel: IntakeChannel
     verified: bool
     status: CaseStatus
@@ -54,14 +61,7 @@ class CaseOpened(CaseEvent):
 class CaseVerified(CaseEvent):
     """A report confirmed at triage (its area may have been narrowed to a village)."""
 
-    area: str
-    category: CaseCategory
-    gbv_type: GbvType | None
-    level: Level
-    procedural: bool
-    sex: Sex
-    worker_id: uuid.UUID | None
-    agency_id: uuid.UUID | None
+    facts: CaseFacts
     due: Deadline | None
 
 

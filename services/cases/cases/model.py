@@ -209,14 +209,7 @@ class Case:
         self._record(
             happened.CaseOpened(
                 case_id=self.id,
-                area=self.area,
-                category=self.category,
-                gbv_type=self.gbv_type,
-                level=self.level,
-                procedural=self.procedural,
-                sex=self.sex,
-                worker_id=self.worker_id,
-                agency_id=self.agency_id,
+                facts=self.facts,
                 channel=self.channel,
                 verified=self.verified,
                 status=self.status,
@@ -238,6 +231,19 @@ class Case:
     def next_deadline(self) -> Deadline | None:
         return self.clocks.next()
 
+    @property
+    def facts(self) -> happened.CaseFacts:
+        return happened.CaseFacts(
+            area=self.area,
+            category=self.category,
+            gbv_type=self.gbv_type,
+            level=self.level,
+            procedural=self.procedural,
+            sex=self.sex,
+            worker_id=self.worker_id,
+            agency_id=self.agency_id,
+        )
+
     def is_assigned_to(self, subject: str) -> bool:
         return self.assignee is not None and self.assignee.subject == subject
 
@@ -257,18 +263,7 @@ class Case:
         self.sex, self.procedural, self.level = facts.sex, facts.procedural, level
         self.worker_id, self.agency_id, self.verified = facts.worker_id, facts.agency_id, True
         self._record(
-            happened.CaseVerified(
-                case_id=self.id,
-                area=self.area,
-                category=self.category,
-                gbv_type=self.gbv_type,
-                level=self.level,
-                procedural=self.procedural,
-                sex=self.sex,
-                worker_id=self.worker_id,
-                agency_id=self.agency_id,
-                due=self.next_deadline,
-            )
+            happened.CaseVerified(case_id=self.id, facts=self.facts, due=self.next_deadline)
         )
         self._lapse_assignment_out_of_reach()
 

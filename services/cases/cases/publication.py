@@ -9,8 +9,9 @@ case's area and version (see :func:`outgoing`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from services.cases.cases import events
 from services.cases.cases.deadlines import Deadline
@@ -28,6 +29,13 @@ class Outgoing:
     data: contract.EventData
 
 
+def _facts(facts: events.CaseFacts) -> dict[str, Any]:
+    """The facts as the contract names them (the area travels in the envelope)."""
+    fields = asdict(facts)
+    del fields["area"]
+    return fields
+
+
 def _due_on(due: Deadline | None) -> date | None:
     return None if due is None else due.due_on
 
@@ -41,13 +49,7 @@ def payload(event: events.CaseEvent) -> contract.EventData | None:
     match event:
         case events.CaseOpened():
             return contract.CaseOpened(
-                category=event.category,
-                gbv_type=event.gbv_type,
-                level=event.level,
-                procedural=event.procedural,
-                sex=event.sex,
-                worker_id=event.worker_id,
-                agency_id=event.agency_id,
+                **_facts(event.facts),
                 channel=event.channel,
                 verified=event.verified,
                 status=event.status,
@@ -56,13 +58,7 @@ def payload(event: events.CaseEvent) -> contract.EventData | None:
             )
         case events.CaseVerified():
             return contract.CaseVerified(
-                category=event.category,
-                gbv_type=event.gbv_type,
-                level=event.level,
-                procedural=event.procedural,
-                sex=event.sex,
-                worker_id=event.worker_id,
-                agency_id=event.agency_id,
+                **_facts(event.facts),
                 due_on=_due_on(event.due),
                 due_clock=_due_clock(event.due),
             )

@@ -16,7 +16,11 @@ def test_a_case_for_a_registered_worker():
     assert case.opened_on == OPENED and case.area == VILLAGE and case.level is Level.VILLAGE
     opened = case.events[0]
     assert isinstance(opened, events.CaseOpened)
-    assert (opened.worker_id, opened.procedural, opened.sex) == (case.worker_id, True, Sex.FEMALE)
+    assert (opened.facts.worker_id, opened.facts.procedural, opened.facts.sex) == (
+        case.worker_id,
+        True,
+        Sex.FEMALE,
+    )
 
 
 def test_a_case_for_an_unregistered_worker_is_non_procedural():

@@ -31,7 +31,7 @@ def test_trafficking_sexual_violence_and_any_gbv_type_start_at_province(category
     assert minimum_level(category, gbv_type) is level
     case = open_case(category=category, gbv_type=gbv_type)
     assert case.level is level
-    assert case.events[0].level is level
+    assert case.events[0].facts.level is level
 
 
 def test_a_case_starts_at_the_opening_office_when_that_is_higher():

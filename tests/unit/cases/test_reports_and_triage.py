@@ -157,7 +157,7 @@ def test_confirming_a_report_with_the_facts_found():
     assert (case.worker_id, case.agency_id, case.category) == (worker_id, agency_id, facts.category)
     assert case.level is Level.REGENCY  # confirming never lowers the level
     verified = case.events[-1]
-    assert isinstance(verified, events.CaseVerified) and verified.area == VILLAGE
+    assert isinstance(verified, events.CaseVerified) and verified.facts.area == VILLAGE
     assert public_status(case) is PublicStatus.BEING_HANDLED
     with pytest.raises(RuleViolation, match="not an untriaged report"):
         triage.confirm(case, facts)
@@ -168,7 +168,7 @@ def test_confirming_as_trafficking_raises_the_level_to_province():
     triage.confirm(
         case, Confirmation(category=CaseCategory.TRAFFICKING, gbv_type=None, sex=Sex.FEMALE)
     )
-    assert case.level is Level.PROVINCE and case.events[-1].level is Level.PROVINCE
+    assert case.level is Level.PROVINCE and case.events[-1].facts.level is Level.PROVINCE
 
 
 def test_a_village_assignee_no_longer_holds_a_report_confirmed_as_gbv():
