@@ -254,3 +254,30 @@ class AlertStatus(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+
+
+class AlertRule(StrEnum):
+    """The rules of docs/contract.md ("Alert rules"): ``alert-raised.data.rule`` is one of these."""
+
+    ILLEGAL_FEE = "illegal_fee"
+    FEE_WARNING = "fee_warning"
+    UNLICENSED_AGENCY = "unlicensed_agency"
+    CASE_UNASSIGNED = "case_unassigned"
+    CASE_DEADLINE_NEAR = "case_deadline_near"
+    CASE_OVERDUE = "case_overdue"
+    AGENCY_HOTSPOT = "agency_hotspot"
+    VILLAGE_SURGE = "village_surge"
+    RETURN_OVERDUE = "return_overdue"
+    NON_PROCEDURAL = "non_procedural"
+
+
+class AlertResolution(StrEnum):
+    """Why an alert was resolved: ``condition_cleared`` by the rules themselves, the others are
+    a monitor's note (a code: events never carry free text)."""
+
+    CONDITION_CLEARED = "condition_cleared"
+    ACTION_TAKEN = "action_taken"
+    REFERRED = "referred"
+    FALSE_ALARM = "false_alarm"
+    DUPLICATE = "duplicate"
+    NO_ACTION_NEEDED = "no_action_needed"

@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_valida
 from shared.contract.codes import (
     ORGANISATION_CODE_MAX,
     ORGANISATION_CODE_PATTERN,
+    AlertResolution,
+    AlertRule,
     AlertStatus,
     CaseAction,
     CaseCategory,
@@ -259,10 +261,15 @@ class CaseReopened(_Deadline, type="case-reopened", topic=Topic.CASE):
 
 
 # alerts.alert.v1 ------------------------------------------------------------------------------
+# The envelope's ``area`` is the area whose monitors must see the alert, its ``subject`` the
+# alert's id, and ``causation_id`` the event that raised or cleared it (null for the clock or a
+# monitor). Who acknowledged or resolved an alert stays in the alerts service.
 class AlertRaised(EventData, type="alert-raised", topic=Topic.ALERT):
-    rule: str
+    rule: str = Field(
+        description="the rule's code: " + ", ".join(AlertRule) + " (more may be added)"
+    )
     severity: Severity
-    level: Level
+    level: Level = Field(description="the level that must act")
     about: str = Field(description="the subject the alert concerns (worker, case, agency, area)")
 
 
@@ -272,6 +279,10 @@ class AlertAcknowledged(EventData, type="alert-acknowledged", topic=Topic.ALERT)
 
 class AlertResolved(EventData, type="alert-resolved", topic=Topic.ALERT):
     status: AlertStatus = AlertStatus.RESOLVED
+    reason: AlertResolution | None = Field(
+        default=None,
+        description="condition_cleared when its rule saw the condition end, else a monitor's note",
+    )
 
 
 # reporting.area-summary.v1 --------------------------------------------------------------------
