@@ -10,6 +10,7 @@ not.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from shared.areas import NATION
 from shared.contract.codes import Level
@@ -23,6 +24,7 @@ _ABOVE = {
 }
 
 
+@lru_cache(maxsize=1 << 18)
 def area_at(code: str, level: Level) -> str:
     """The area of ``level`` enclosing ``code`` (``53.71.01.1001`` at regency: ``53.71``).
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.areas import is_within
@@ -28,6 +28,11 @@ from shared.contract.envelope import Envelope, new_event
 from shared.contract.events import AlertAcknowledged, AlertRaised, AlertResolved, EventData
 
 Key = tuple[AlertRule, str]  # (rule, about)
+RAISED, ACKNOWLEDGED, RESOLVED = (
+    AlertRaised.event_type,
+    AlertAcknowledged.event_type,
+    AlertResolved.event_type,
+)
 MONITOR_NOTES = frozenset(AlertResolution) - {AlertResolution.CONDITION_CLEARED}
 
 
@@ -67,6 +72,28 @@ class Alert:
     def latched(self) -> bool:
         return self.status is not AlertStatus.RESOLVED or not self.cleared
 
+    def copy(self) -> Alert:
+        """A snapshot (faster than ``dataclasses.replace``, which the outbox path would feel)."""
+        return Alert(
+            self.id,
+            self.rule,
+            self.about,
+            self.severity,
+            self.level,
+            self.area,
+            self.raised_at,
+            self.clears_itself,
+            dict(self.details),
+            self.status,
+            self.version,
+            self.acknowledged_by,
+            self.acknowledged_at,
+            self.resolved_by,
+            self.resolved_at,
+            self.resolution,
+            self.cleared,
+        )
+
     def visible_to(self, scope: str) -> bool:
         """True when a monitor of area ``scope`` may see it (their area or one above)."""
         return is_within(self.area, scope)
@@ -76,14 +103,22 @@ class Alert:
 class AlertEvent:
     """One lifecycle step, ready for the outbox."""
 
+    type: str  # alert-raised, alert-acknowledged or alert-resolved
     alert: Alert  # a copy, as the alert stands after the step
-    data: EventData  # the contract payload
     time: datetime
-    cause: str | None  # id of the event that caused it (None: the clock or a monitor)
+    cause: uuid.UUID | None  # the event that caused it (None: the clock or a monitor)
 
     @property
-    def type(self) -> str:
-        return self.data.event_type
+    def data(self) -> EventData:
+        """The contract payload."""
+        alert = self.alert
+        if self.type == AlertRaised.event_type:
+            return AlertRaised(
+                rule=alert.rule, severity=alert.severity, level=alert.level, about=alert.about
+            )
+        if self.type == AlertAcknowledged.event_type:
+            return AlertAcknowledged()
+        return AlertResolved(reason=alert.resolution)
 
     def envelope(self) -> Envelope:
         return new_event(
@@ -93,7 +128,7 @@ class AlertEvent:
             area=self.alert.area,
             data=self.data,
             time=self.time,
-            causation_id=self.cause,
+            causation_id=None if self.cause is None else str(self.cause),
         )
 
 
@@ -139,7 +174,7 @@ class AlertBook:
         clears_itself: bool,
         details: dict[str, str],
         now: datetime,
-        cause: str | None,
+        cause: uuid.UUID | None,
         new_id: Callable[[], uuid.UUID],
     ) -> AlertEvent | None:
         """Raise a new alert, unless one for ``key`` is latched (then nothing changes)."""
@@ -158,10 +193,9 @@ class AlertBook:
             details=details,
         )
         self.by_id[alert.id] = self.by_key[key] = alert
-        data = AlertRaised(rule=rule, severity=severity, level=level, about=about)
-        return self._step(alert, data, now, cause)
+        return self._step(alert, RAISED, now, cause)
 
-    def clear(self, key: Key, *, now: datetime, cause: str | None) -> AlertEvent | None:
+    def clear(self, key: Key, *, now: datetime, cause: uuid.UUID | None) -> AlertEvent | None:
         """The condition of ``key`` has ended: resolve its alert if still open, release it."""
         alert = self.by_key.get(key)
         if alert is None:
@@ -182,7 +216,7 @@ class AlertBook:
             return None
         alert.status = AlertStatus.ACKNOWLEDGED
         alert.acknowledged_by, alert.acknowledged_at = by, now
-        return self._step(alert, AlertAcknowledged(), now, None)
+        return self._step(alert, ACKNOWLEDGED, now, None)
 
     def resolve(
         self, alert_id: uuid.UUID, *, by: str, note: AlertResolution, now: datetime
@@ -208,21 +242,19 @@ class AlertBook:
         by: str | None,
         reason: AlertResolution,
         now: datetime,
-        cause: str | None,
+        cause: uuid.UUID | None,
     ) -> AlertEvent:
         alert.status = AlertStatus.RESOLVED
         alert.resolved_by, alert.resolved_at, alert.resolution = by, now, reason
-        return self._step(alert, AlertResolved(reason=reason), now, cause)
+        return self._step(alert, RESOLVED, now, cause)
 
     def _release(self, alert: Alert) -> None:
         self.by_id.pop(alert.id, None)
         if self.by_key.get(alert.key) is alert:
             del self.by_key[alert.key]
 
-    def _step(self, alert: Alert, data: EventData, now: datetime, cause: str | None) -> AlertEvent:
-        if not isinstance(data, AlertRaised):
+    def _step(self, alert: Alert, type: str, now: datetime, cause: uuid.UUID | None) -> AlertEvent:
+        if type != RAISED:
             alert.version += 1
         self.touched[alert.id] = alert
-        return AlertEvent(
-            alert=replace(alert, details=dict(alert.details)), data=data, time=now, cause=cause
-        )
+        return AlertEvent(type=type, alert=alert.copy(), time=now, cause=cause)

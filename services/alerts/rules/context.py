@@ -67,19 +67,16 @@ class RuleContext:
             clears_itself=clears_itself,
             details=finding.details,
             now=self.now,
-            cause=self._cause(),
+            cause=self.cause,
             new_id=self._new_id,
         )
         if event is not None:
             self.events.append(event)
 
     def clear(self, rule: AlertRule, about: str) -> None:
-        event = self.state.alerts.clear((rule, about), now=self.now, cause=self._cause())
+        event = self.state.alerts.clear((rule, about), now=self.now, cause=self.cause)
         if event is not None:
             self.events.append(event)
-
-    def _cause(self) -> str | None:
-        return None if self.cause is None else str(self.cause)
 
     def schedule(self, rule: AlertRule, about: str, at: datetime) -> None:
         self.state.agenda.schedule((rule, about), at)

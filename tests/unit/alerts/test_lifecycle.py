@@ -106,3 +106,17 @@ def test_visibility_follows_the_area():
     alert = raised.alert
     assert [alert.visible_to(a) for a in ("ID", "53", "53.71", "53.71.01.1001")] == [True] * 4
     assert [alert.visible_to(a) for a in ("52", "53.01", "53.71.01.1002")] == [False] * 3
+
+
+def test_a_snapshot_copies_every_field():
+    h = Harness()
+    _, raised = _raised_unassigned(h)
+    h.engine.acknowledge(raised.alert.id, by="m")
+    (resolved,) = h.engine.resolve(raised.alert.id, by="m", note=AlertResolution.DUPLICATE)
+    alert = h.engine.state.alerts.by_id[raised.alert.id]  # latched: the case is unassigned
+
+    snapshot = alert.copy()
+
+    assert snapshot == alert == resolved.alert and snapshot is not alert
+    assert snapshot.details is not alert.details
+    assert None not in (alert.acknowledged_at, alert.resolved_at, alert.resolution)
