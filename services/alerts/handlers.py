@@ -9,7 +9,7 @@ Payloads are read from ``envelope.data`` as the consumer validated it against th
 (codes and ISO dates as JSON strings; unknown fields ignored). The case fields the deadline and
 hotspot rules read (``due_on``, ``due_clock``, ``agency_id``, ``worker_id``, ``verified``) are read
 by name where present: an event without them means no deadline, no agency, a registered
-worker, a verified case.
+worker, a verified case (only ``"worker_id": null`` says the worker is unregistered).
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def case_opened(ctx: RuleContext, env: Envelope) -> None:
         gbv_type=data.get("gbv_type"),
         opened_at=env.time,
         seq=env.sequence,
-        unregistered_worker=data.get("worker_id") is None,
+        unregistered_worker="worker_id" in data and data["worker_id"] is None,
         verified=False,
         agency_id=_str(data.get("agency_id")),
         unassigned_since=env.time,

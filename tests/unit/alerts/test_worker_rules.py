@@ -145,3 +145,18 @@ def test_an_untriaged_report_is_flagged_once_verified():
     assert summary(events) == [("alert-raised", "non_procedural", report.subject)]
     assert events[0].alert.area == "53.71"
     assert h.feed(h.log.action(report.subject, verified=True)) == []
+
+
+def test_only_a_null_worker_id_means_an_unregistered_worker():
+    h = Harness()
+    case = h.log.event(  # a producer that does not state worker_id at all
+        "case-opened",
+        "c-1",
+        KUPANG_1,
+        category="unpaid_wages",
+        gbv_type=None,
+        level="village",
+        procedural=True,
+        sex="female",
+    )
+    assert h.feed(case) == []
