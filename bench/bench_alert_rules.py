@@ -5,16 +5,16 @@ table and writes ``bench/results/alert_rules.json``.
 
 The stream is a year of a plausible log over real villages of three provinces: workers
 registered, verified, departed (most through an agency, some never verified), charged fees
-(legal and illegal), returned; agencies licensed, a few suspended or revoked; cases opened
-(some GBV, some for unregistered workers, some reports awaiting triage), assigned, acted on
-with deadline clocks, escalated, closed, reopened. It is built (and validated as envelopes)
-before timing starts. The engine then consumes it in batches of ``--batch`` events, as the
-consumer will, on a clock that follows the stream's time (so every time-driven rule fires as
-it would have), and the timer covers :meth:`RulesEngine.handle_batch` and
+(legal and illegal), returned; agencies licensed, a few suspended or revoked; cases opened (some
+GBV, some for unregistered workers, some reports confirmed or rejected at triage), assigned,
+acted on with deadline clocks, escalated, closed, reopened. It is built (and validated as
+envelopes) before timing starts. The engine then consumes it in batches of ``--batch`` events,
+as the consumer will, on a clock that follows the stream's time (so every time-driven rule fires
+as it would have), and the timer covers :meth:`RulesEngine.handle_batch` and
 ``state.take_changes()`` only: no broker, no database, no envelope parsing. Events per second
 are given by wall time (the target's measure) and by the process's CPU time (steadier on a
-machine shared with other work; the load average is printed beside them). Target (issue 19):
-at least 20,000 events/s on the 2-core machine.
+machine shared with other work; the load average is printed beside them). Target (issue 19): at
+least 20,000 events/s on the 2-core machine.
 """
 
 from __future__ import annotations
@@ -188,54 +188,78 @@ def _case(
     cid = str(uuid.UUID(int=rng.getrandbits(128)))
     category = rng.choice(list(CaseCategory))
     gbv = rng.choice(list(GbvType)).value if rng.random() < 0.12 else None
-    due: date | None = t.date() + timedelta(days=30)
-    report = rng.random() < 0.08
-    opened = {
+    level = "province" if category is CaseCategory.TRAFFICKING or gbv else "village"
+    named = agency if rng.random() < 0.5 else None
+    report = rng.random() < 0.08  # a worker's or family's report: no worker id, no agency yet
+    facts = {
         "category": category.value,
         "gbv_type": gbv,
-        "level": "province" if category is CaseCategory.TRAFFICKING or gbv else "village",
+        "level": level,
         "procedural": worker is not None,
         "sex": "female",
         "worker_id": worker,
-        "status": "new",
-        "due_on": due.isoformat() if due else None,
-        "due_clock": CLOCKS[0],
-        "agency_id": agency if rng.random() < 0.5 else None,
-        "channel": "p3mi" if agency else "individual",
-        "verified": not report,
+        "agency_id": named,
     }
+    opened = {
+        **facts,
+        **(_no_deadline() if report else _deadline(t.date() + timedelta(days=30), CLOCKS[0])),
+        "channel": "public_report" if report else rng.choice(("walk_in", "phone", "outreach")),
+        "verified": not report,
+        "status": "new",
+    }
+    if report:
+        opened.update(worker_id=None, agency_id=None, procedural=False)
     out: list[Timed] = [(t, "case-opened", cid, village, opened)]
+    if report:
+        if rng.random() < 0.2:
+            t += timedelta(days=rng.uniform(1, 5))
+            rejected = {"reason": "report_rejected", "merged_into": None, **_no_deadline()}
+            return [*out, (t, "case-closed", cid, village, rejected)]
+        t += timedelta(hours=rng.uniform(2, 72))
+        due = _deadline(t.date() + timedelta(days=30), CLOCKS[0])
+        out.append((t, "case-verified", cid, village, {**facts, **due}))
     if rng.random() < 0.85:
         t += timedelta(hours=rng.uniform(1, 96))
-        out.append((t, "case-assigned", cid, village, {"assignee_id": cid}))
+        assigned = {"assignee_id": cid, "requested_sex_honoured": None}
+        out.append((t, "case-assigned", cid, village, assigned))
     for _ in range(rng.choice((0, 1, 1, 2))):
         t += timedelta(days=rng.uniform(1, 35))
-        due = t.date() + timedelta(days=rng.choice((15, 30, 60))) if rng.random() < 0.8 else None
-        data: dict[str, Any] = {
+        deadline = (
+            _deadline(t.date() + timedelta(days=rng.choice((15, 30, 60))), rng.choice(CLOCKS))
+            if rng.random() < 0.8
+            else _no_deadline()
+        )
+        action = {
             "action": "mediation",
+            "taken_on": t.date().isoformat(),
             "status": "service_provision",
-            "due_on": due.isoformat() if due else None,
-            "due_clock": rng.choice(CLOCKS) if due else None,
+            **deadline,
         }
-        if report:
-            data["verified"], report = True, False
-        out.append((t, "case-action-taken", cid, village, data))
+        out.append((t, "case-action-taken", cid, village, action))
     if rng.random() < 0.1:
         t += timedelta(days=rng.uniform(1, 20))
-        escalation = {"from_level": "village", "to_level": "regency", "reason": "overdue"}
+        escalation = {"from_level": level, "to_level": _ABOVE[level], "reason": "no_progress"}
         out.append((t, "case-escalated", cid, village, escalation))
     if rng.random() < 0.55:
         t += timedelta(days=rng.uniform(1, 60))
-        out.append((t, "case-closed", cid, village, {"reason": "resolved"}))
+        closed = {"reason": "resolved", "merged_into": None, **_no_deadline()}
+        out.append((t, "case-closed", cid, village, closed))
         if rng.random() < 0.05:
             t += timedelta(days=rng.uniform(1, 60))
-            reopened = {
-                "reason": "new_evidence",
-                "due_on": (t.date() + timedelta(days=30)).isoformat(),
-                "due_clock": CLOCKS[0],
-            }
-            out.append((t, "case-reopened", cid, village, reopened))
+            due = _deadline(t.date() + timedelta(days=30), CLOCKS[0])
+            out.append((t, "case-reopened", cid, village, {"reason": "new_information", **due}))
     return out
+
+
+_ABOVE = {"village": "regency", "regency": "province", "province": "national"}
+
+
+def _deadline(due_on: date, clock: str) -> dict[str, Any]:
+    return {"due_on": due_on.isoformat(), "due_clock": clock}
+
+
+def _no_deadline() -> dict[str, Any]:
+    return {"due_on": None, "due_clock": None}
 
 
 def replay(stream: list[Envelope], batch: int) -> tuple[float, float, Counter[str], RulesEngine]:

@@ -6,10 +6,9 @@ event repeats a fact already known under another event id (the same fee, the sam
 a second ``case-opened``); then it calls the rules that read what changed.
 
 Payloads are read from ``envelope.data`` as the consumer validated it against the contract
-(codes and ISO dates as JSON strings; unknown fields ignored). The case fields the deadline and
-hotspot rules read (``due_on``, ``due_clock``, ``agency_id``, ``worker_id``, ``verified``) are read
-by name where present: an event without them means no deadline, no agency, a registered
-worker, a verified case (only ``"worker_id": null`` says the worker is unregistered).
+(codes and ISO dates as JSON strings; unknown fields ignored). Read leniently where a field may
+be absent: no ``due_on`` means no deadline, no ``agency_id`` names no agency, no ``verified``
+means verified, and only ``"worker_id": null`` says the worker is unregistered.
 """
 
 from __future__ import annotations
@@ -32,10 +31,11 @@ from services.alerts.rules import (
     Fee,
     RuleContext,
 )
-from shared.contract.codes import Level
+from shared.contract.codes import ClosureReason, Level
 from shared.contract.envelope import Envelope
 
 Handler = Callable[[RuleContext, Envelope], None]
+DUPLICATE = ClosureReason.DUPLICATE.value
 
 
 def _day(value: Any) -> date | None:
@@ -187,14 +187,14 @@ def case_opened(ctx: RuleContext, env: Envelope) -> None:
 
 def _case(ctx: RuleContext, env: Envelope) -> CaseFacts | None:
     """The case's facts, advanced to this event; None for a duplicate, a replay, or a case
-    whose opening was never seen (nothing honest can be said of it)."""
+    whose opening was never seen (nothing honest can be said of it). Each case event names the
+    case's lowest known area, which triage may have narrowed to a village."""
     case = ctx.state.cases.get(env.subject)
     if case is None or env.sequence <= case.seq:
         return None
     case.seq = env.sequence
+    case.area = env.area
     ctx.state.case_changed(env.subject)
-    if not case.verified and env.data.get("verified") is True:
-        _case_verified(ctx, env.subject, case)
     return case
 
 
@@ -208,11 +208,25 @@ def _case_verified(ctx: RuleContext, case_id: str, case: CaseFacts) -> None:
     NON_PROCEDURAL.on_case(ctx, case_id, case)
 
 
+def case_verified(ctx: RuleContext, env: Envelope) -> None:
+    """A report confirmed at triage, with the facts as the officer found them."""
+    case = _case(ctx, env)
+    if case is None:
+        return
+    data = env.data
+    case.category, case.gbv_type, case.level = data["category"], data.get("gbv_type"), data["level"]
+    case.unregistered_worker = "worker_id" in data and data["worker_id"] is None
+    case.agency_id = _str(data.get("agency_id"))
+    _set_deadline(case, data)
+    if not case.verified:
+        _case_verified(ctx, env.subject, case)
+    _reconsider_clocks(ctx, env.subject)
+
+
 def _set_deadline(case: CaseFacts, data: dict[str, Any]) -> None:
-    """The deadline after the event, when the event states it (null: no clock runs)."""
-    if "due_on" in data:
-        case.due_on = _day(data["due_on"])
-        case.due_clock = data.get("due_clock") if case.due_on is not None else None
+    """The case's deadline after the event (null: no clock runs)."""
+    case.due_on = _day(data.get("due_on"))
+    case.due_clock = data.get("due_clock") if case.due_on is not None else None
 
 
 def _reconsider_clocks(ctx: RuleContext, case_id: str) -> None:
@@ -243,9 +257,13 @@ def case_action_taken(ctx: RuleContext, env: Envelope) -> None:
 
 def case_closed(ctx: RuleContext, env: Envelope) -> None:
     case = _case(ctx, env)
-    if case is not None:
-        case.closed = True
-        _reconsider_clocks(ctx, env.subject)
+    if case is None:
+        return
+    case.closed = True
+    if env.data.get("reason") == DUPLICATE and case.verified:
+        # Merged into another case, which already counts: one complaint is one case.
+        VILLAGE_SURGE.on_case_merged(ctx, case.area, case.opened_at.date())
+    _reconsider_clocks(ctx, env.subject)
 
 
 def case_reopened(ctx: RuleContext, env: Envelope) -> None:
@@ -273,6 +291,7 @@ HANDLERS: dict[str, Handler] = {
     "agency-suspended": agency_sanctioned,
     "agency-revoked": agency_sanctioned,
     "case-opened": case_opened,
+    "case-verified": case_verified,
     "case-assigned": case_assigned,
     "case-escalated": case_escalated,
     "case-referred": case_other,

@@ -16,7 +16,8 @@ class VillageSurge:
     village code.
 
     Cases are the verified cases opened in the window (a report not yet triaged does not count,
-    so a flood of reports cannot raise it); registered workers are the workers ever registered
+    so a flood of reports cannot raise it; one merged into another as a duplicate stops
+    counting); registered workers are the workers ever registered
     in the area. The regency's figure includes the village's own, and a self-report naming only
     the regency counts in the regency. An area with no registered worker counts as one: three
     complaints from a village nobody registered from is exactly a surge worth seeing.
@@ -43,6 +44,18 @@ class VillageSurge:
         village.forget_before(first)
         if opened_on >= first and not ctx.latched(self.code, area) and self.holds(ctx, area):
             self._raise(ctx, area)
+
+    def on_case_merged(self, ctx: RuleContext, area: str, opened_on: date) -> None:
+        """A counted case was merged into another as a duplicate: it no longer counts."""
+        if area.count(".") < 1:
+            return
+        codes = [area_at(area, Level.REGENCY)]
+        if is_village(area):
+            codes.append(area)
+        for code in codes:
+            figures = ctx.state.areas.get(code)
+            if figures is not None and figures.cases_by_day.get(opened_on, 0) > 0:
+                ctx.state.area(code).cases_by_day[opened_on] -= 1
 
     def check(self, ctx: RuleContext, village: str) -> None:
         if self.holds(ctx, village):

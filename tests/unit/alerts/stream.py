@@ -158,7 +158,7 @@ class Stream:
         level: str = "village",
         worker: str | None = "registered",
         due_on: date | None = None,
-        due_clock: str | None = None,
+        due_clock: str = "documents_incomplete",
         agency: str | None = None,
         verified: bool = True,
         time: datetime | None = None,
@@ -174,24 +174,59 @@ class Stream:
             procedural=worker is not None,
             sex="female",
             worker_id=uid() if worker == "registered" else worker,
-            status="new",
-            due_on=due_on.isoformat() if due_on else None,
-            due_clock=due_clock if due_on else None,
             agency_id=agency,
-            channel="p3mi",
+            channel="walk_in" if verified else "public_report",
             verified=verified,
+            status="new",
+            **_deadline(due_on, due_clock),
+        )
+
+    def triaged(
+        self,
+        case: str,
+        *,
+        area: str | None = None,
+        category: str = "unpaid_wages",
+        gbv_type: str | None = None,
+        level: str = "village",
+        worker: str | None = None,
+        agency: str | None = None,
+        due_on: date | None = None,
+    ) -> Envelope:
+        """``case-verified``: an officer confirmed a report, with the facts as found."""
+        return self.event(
+            "case-verified",
+            case,
+            area or self.area_of[case],
+            category=category,
+            gbv_type=gbv_type,
+            level=level,
+            procedural=worker is not None,
+            sex="female",
+            worker_id=worker,
+            agency_id=agency,
+            **_deadline(due_on, "documents_incomplete"),
         )
 
     def assigned(self, case: str, *, time: datetime | None = None) -> Envelope:
-        return self._case("case-assigned", case, time=time, assignee_id=uid())
+        return self._case(
+            "case-assigned", case, time=time, assignee_id=uid(), requested_sex_honoured=None
+        )
 
     def escalated(self, case: str, from_level: str, to_level: str) -> Envelope:
         return self._case(
-            "case-escalated", case, from_level=from_level, to_level=to_level, reason="overdue"
+            "case-escalated", case, from_level=from_level, to_level=to_level, reason="case_overdue"
         )
 
     def referred(self, case: str) -> Envelope:
-        return self._case("case-referred", case, to="legal_aid", consent=True)
+        return self._case(
+            "case-referred",
+            case,
+            to="legal_aid",
+            consent=True,
+            consent_overridden=False,
+            file_shared=False,
+        )
 
     def action(
         self,
@@ -199,29 +234,28 @@ class Stream:
         *,
         status: str = "assessment",
         due_on: date | None = None,
-        due_clock: str | None = None,
-        **extra: Any,
+        due_clock: str = "clarification_unanswered",
     ) -> Envelope:
         return self._case(
             "case-action-taken",
             case,
             action="mediation",
+            taken_on=self._today(),
             status=status,
-            due_on=due_on.isoformat() if due_on else None,
-            due_clock=due_clock if due_on else None,
-            **extra,
+            **_deadline(due_on, due_clock),
         )
 
-    def closed(self, case: str) -> Envelope:
-        return self._case("case-closed", case, reason="resolved")
+    def closed(self, case: str, *, reason: str = "resolved", merged_into: str | None = None):
+        return self._case(
+            "case-closed", case, reason=reason, merged_into=merged_into, **_deadline(None, "")
+        )
 
     def reopened(self, case: str, *, due_on: date | None = None) -> Envelope:
         return self._case(
             "case-reopened",
             case,
-            reason="new_evidence",
-            due_on=due_on.isoformat() if due_on else None,
-            due_clock="documents_incomplete" if due_on else None,
+            reason="new_information",
+            **_deadline(due_on, "documents_incomplete"),
         )
 
     # ------------------------------------------------------------------------------------------
@@ -233,6 +267,12 @@ class Stream:
 
     def _today(self) -> str:
         return self.clock.now().date().isoformat()
+
+
+def _deadline(due_on: date | None, clock: str) -> dict[str, Any]:
+    if due_on is None:
+        return {"due_on": None, "due_clock": None}
+    return {"due_on": due_on.isoformat(), "due_clock": clock}
 
 
 class Harness:

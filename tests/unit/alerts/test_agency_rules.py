@@ -136,12 +136,11 @@ def test_mentions_older_than_the_window_warnings_and_untriaged_reports_do_not_co
     h.feed(h.log.fee(worker, agency=agency, component="other"))  # a warning, not illegal
     report = _case_naming(h, agency, CILACAP, verified=False)  # a report not yet triaged
     h.feed(report)
+    h.feed(h.log.referred(report.subject))  # still no word on triage
+    h.feed(_case_naming(h, agency, KUPANG_REGENCY_VILLAGE))
     assert h.live(HOTSPOT, agency) is None
 
-    h.feed(h.log.referred(report.subject))  # no word on triage yet
-    assert h.live(HOTSPOT, agency) is None
-    h.feed(h.log.action(report.subject, verified=True))  # triaged: now it counts
-    h.feed(_case_naming(h, agency, KUPANG_REGENCY_VILLAGE))
+    h.feed(h.log.triaged(report.subject, agency=agency))  # confirmed: now it counts
 
     assert h.live(HOTSPOT, agency) is not None
 

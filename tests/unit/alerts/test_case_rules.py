@@ -170,7 +170,7 @@ def test_a_deadline_moved_later_clears_both_and_the_new_one_counts_again():
     h.feed(h.log.escalated(case.subject, "village", "regency"))
     assert h.live(OVERDUE, case.subject) is not None  # escalating alone does not stop the clock
 
-    events = h.feed(h.log.action(case.subject, due_on=date(2026, 4, 30), due_clock="no_answer"))
+    events = h.feed(h.log.action(case.subject, due_on=date(2026, 4, 30)))
 
     assert summary(events) == [("alert-resolved", "case_overdue", case.subject)]
     (near,) = h.at(start_of(date(2026, 4, 25)))
@@ -195,16 +195,20 @@ def test_closing_a_case_or_stopping_its_clock_clears_its_deadline_alerts():
     assert h.at(start_of(date(2026, 6, 1))) == []
 
 
-def test_an_action_that_does_not_state_a_deadline_keeps_it():
+def test_triage_may_make_a_report_urgent_and_narrow_its_area():
     h = Harness()
-    case = h.log.opened(due_on=date(2026, 3, 20))
-    h.feed(case, h.log.assigned(case.subject))
-    action = h.log.event(
-        "case-action-taken", case.subject, KUPANG_1, action="medical", status="assessment"
+    report = h.log.opened("53.71", worker=None, verified=False)  # names only the regency
+    h.feed(report)
+    h.after(2 * HOUR)
+
+    h.feed(h.log.triaged(report.subject, area=KUPANG_1, category="trafficking", level="province"))
+    (raised,) = _only(h.after(22 * HOUR), UNASSIGNED)  # 24 h after it was opened
+
+    assert (raised.alert.severity, raised.alert.level, raised.alert.area) == (
+        Severity.CRITICAL,
+        Level.PROVINCE,
+        "53",
     )
-    h.feed(action)
-    (overdue,) = _only(h.at(start_of(date(2026, 3, 20))), OVERDUE)
-    assert overdue.alert.about == case.subject
 
 
 def test_a_restart_across_a_deadline_fires_it_once_on_the_first_tick():

@@ -42,6 +42,12 @@ def _replay(
     return engine, out
 
 
+def test_the_benchmark_s_stream_is_made_of_contract_events(stream):
+    for envelope in stream:
+        parse_data(envelope)
+    assert {e.type for e in stream} >= {"case-verified", "agency-suspended", "fee-charged"}
+
+
 def test_every_rule_fires_on_a_realistic_stream_and_every_event_is_a_contract_event(stream):
     _, out = _replay(stream)
 

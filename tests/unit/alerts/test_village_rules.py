@@ -122,3 +122,27 @@ def test_a_surge_resolves_itself_when_the_regency_catches_up():
     assert summary(_surges(h.after(timedelta(days=1)))) == [
         ("alert-resolved", "village_surge", KUPANG_1)
     ]
+
+
+def test_a_case_merged_into_another_as_a_duplicate_stops_counting():
+    h = Harness()
+    _kota_kupang(h)
+    first, second = h.log.opened(KUPANG_1), h.log.opened(KUPANG_1)
+    h.feed(
+        first, second, h.log.closed(second.subject, reason="duplicate", merged_into=first.subject)
+    )
+
+    assert _cases(h, KUPANG_1, 1) == []  # two cases, not three
+    assert len(_cases(h, KUPANG_1, 1)) == 1
+
+
+def test_a_report_counts_where_triage_found_it():
+    h = Harness()
+    _kota_kupang(h)
+    _cases(h, KUPANG_1, 2)
+    report = h.log.opened("53.71", worker=None, verified=False)
+    h.feed(report)
+
+    events = _surges(h.feed(h.log.triaged(report.subject, area=KUPANG_1)))
+
+    assert summary(events) == [("alert-raised", "village_surge", KUPANG_1)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from services.alerts.clock import start_of
@@ -138,25 +139,19 @@ def test_a_case_for_an_unregistered_worker_is_non_procedural_about_the_case():
 def test_an_untriaged_report_is_flagged_once_verified():
     h = Harness()
     report = h.log.opened("53.71", worker=None, verified=False)  # names only a regency
-    assert h.feed(report) == []
+    linked = h.log.opened("53.71", worker=None, verified=False)
+    assert h.feed(report, linked) == []
 
-    events = h.feed(h.log.action(report.subject, verified=True))
+    triage = h.log.triaged(report.subject, area=KUPANG_2)
+    events = h.feed(triage, h.log.triaged(linked.subject, worker=str(uuid.uuid4())))
 
     assert summary(events) == [("alert-raised", "non_procedural", report.subject)]
     assert events[0].alert.area == "53.71"
-    assert h.feed(h.log.action(report.subject, verified=True)) == []
+    assert h.feed(triage, h.log.again(triage)) == []
 
 
 def test_only_a_null_worker_id_means_an_unregistered_worker():
     h = Harness()
-    case = h.log.event(  # a producer that does not state worker_id at all
-        "case-opened",
-        "c-1",
-        KUPANG_1,
-        category="unpaid_wages",
-        gbv_type=None,
-        level="village",
-        procedural=True,
-        sex="female",
-    )
-    assert h.feed(case) == []
+    case = h.log.opened(KUPANG_1)
+    data = {k: v for k, v in case.data.items() if k != "worker_id"}  # a producer omitting it
+    assert h.feed(case.model_copy(update={"data": data})) == []
