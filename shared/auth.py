@@ -1,20 +1,34 @@
-"""Bearer tokens (role + area, signed, expiring) and the jurisdiction check.
+"""Bearer tokens (role + area, signed, expiring), the caller of a request, and the checks.
 
-A token is a JWT (HS256) with ``role``, ``area`` and ``exp``. A caller of area X may act on X and
-everything under it (``ID`` is the whole country). FastAPI dependencies turn a missing or bad token
-into 401 and an out-of-scope request into 403.
+A token is a JWT (HS256) with ``role``, ``area``, ``sub`` and ``exp``. A caller of area X may act
+on X and everything under it (``ID`` is the whole country). This is the one way every service
+authenticates:
+
+- :data:`CurrentPrincipal` (any signed-in role) and :func:`roles` (some roles; 403 otherwise)
+  are FastAPI dependencies; a missing or bad token is 401, and an address that sent too many
+  bad ones is 429 (the ``auth_failures`` rate limit, :mod:`shared.service.limits`);
+- verified tokens are remembered until they expire (:func:`principal_of`): a caller sends the
+  same token for hours, and the signature check costs more than most requests;
+- :func:`require_area` / :func:`require_role` answer 403 inside a use case.
+
+Token claims are checked strictly (a known role at the right area level, a printable subject
+of at most 128 characters) and refusals never repeat a claim's value.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.areas import NATION, area_level, is_within
@@ -22,6 +36,8 @@ from shared.contract.envelope import AREA_CODE
 from shared.settings import AuthSettings
 
 _ALGORITHM = "HS256"
+# A subject names the caller in audit rows and idempotency keys: printable ASCII, bounded.
+_SUBJECT = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 class Role(StrEnum):
@@ -70,7 +86,7 @@ def issue_token(
 ) -> str:
     """Sign a token for ``role`` at ``area``; raise :class:`TokenError` on a bad pair."""
     settings = settings or AuthSettings()
-    principal = _checked(role, area, sub or f"{role}@{area}")
+    principal = _checked(role, area, sub or f"{role}@{area}", echo=True)
     now = int(time.time())
     claims = {
         "sub": principal.sub,
@@ -95,43 +111,125 @@ def read_token(token: str, *, settings: AuthSettings | None = None) -> Principal
     return _checked(claims.get("role", ""), claims.get("area", ""), claims.get("sub", ""))
 
 
-def _checked(role: str, area: str, sub: str) -> Principal:
-    try:
-        parsed = Role(role)
-    except ValueError as exc:
-        raise TokenError(
-            f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}"
-        ) from exc
-    if not isinstance(area, str) or not re.match(AREA_CODE, area):
-        raise TokenError(f"invalid area code {area!r}")
+def _checked(role: object, area: object, sub: object, *, echo: bool = False) -> Principal:
+    """The principal of these claims, or :class:`TokenError`. Only ``echo`` (the person minting
+    a token) is told the value at fault; a bearer token's claims are never repeated."""
+
+    def shown(value: object) -> str:
+        return f" {value!r}" if echo else ""
+
+    if not isinstance(role, str) or role not in _ROLES:
+        raise TokenError(f"unknown role{shown(role)}; one of: {', '.join(r.value for r in Role)}")
+    parsed = Role(role)
+    if not isinstance(area, str) or not re.fullmatch(AREA_CODE, area):
+        raise TokenError(f"invalid area code{shown(area)} (e.g. 53.71, or ID for the nation)")
     wanted = _ROLE_LEVEL.get(parsed)
     if wanted is not None and area_level(area) != wanted:
-        raise TokenError(f"a {parsed.value} token needs a {wanted} area, not {area!r}")
+        raise TokenError(
+            f"a {parsed.value} token needs a {wanted} area" + (f", not {area!r}" if echo else "")
+        )
+    if not isinstance(sub, str) or not _SUBJECT.fullmatch(sub):
+        raise TokenError("invalid subject: 1-128 visible ASCII characters")
     return Principal(role=parsed, area=area if area != "id" else NATION, sub=sub)
 
 
+_ROLES = frozenset(r.value for r in Role)
+# The token settings come from the environment; reading it on every request costs more than
+# checking the token's signature.
+_auth_settings = cache(AuthSettings)
+# Tokens already verified, until they expire.
+_verified: dict[str, tuple[Principal, float]] = {}
+_VERIFIED_MAX = 10_000
+
+
+def _expiry(token: str) -> float:
+    """The ``exp`` claim of a token whose signature was checked (so its payload is sound)."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return float(claims["exp"])
+
+
+def principal_of(token: str) -> Principal:
+    """:func:`read_token` under the environment's settings, remembering each verified token
+    until it expires.
+
+    Only the exact token string that passed the check is remembered; an expired one is checked
+    again (and refused as expired), a bad one is never remembered.
+    """
+    known = _verified.get(token)
+    if known is not None and time.time() < known[1]:
+        return known[0]
+    principal = read_token(token, settings=_auth_settings())
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[token] = (principal, _expiry(token))
+    return principal
+
+
+def principal_key(principal: Principal) -> str:
+    """One caller as a key (idempotency keys, rate limits): role, area and token subject."""
+    return f"{principal.role.value}|{principal.area}|{principal.sub}"
+
+
 _bearer = HTTPBearer(auto_error=False)
+_FAILURES = "auth_failures"
+_TOO_MANY = "too many requests without a valid token from your address; retry later"
 
 
-def current_principal(
+def _refused(request: Request, message: str) -> HTTPException:
+    """401, after spending one from the address's ``auth_failures`` budget (429 once spent)."""
+    limits = getattr(request.app.state, "limits", None)
+    if limits is not None:
+        limits.spend(_FAILURES, _address(request), _TOO_MANY)
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def _address(request: Request) -> str:
+    return f"address:{request.client.host if request.client else 'unknown'}"
+
+
+async def current_principal(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """FastAPI dependency: the caller, or 401 with a clear message."""
+    """FastAPI dependency: the caller, or 401 with a clear message (429 for an address that
+    sent too many requests without a valid token)."""
     if credentials is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing bearer token (Authorization: Bearer <token>; see `pantau token`)",
-            headers={"WWW-Authenticate": "Bearer"},
+        raise _refused(
+            request, "missing bearer token (Authorization: Bearer <token>; see `pantau token`)"
         )
+    token = credentials.credentials
+    known = _verified.get(token)
+    if known is not None and time.time() < known[1]:
+        return known[0]
+    limits = getattr(request.app.state, "limits", None)
+    if limits is not None:
+        limits.check(_FAILURES, _address(request), _TOO_MANY)
     try:
-        return read_token(credentials.credentials)
+        return principal_of(token)
     except TokenError as exc:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
-        ) from exc
+        raise _refused(request, str(exc)) from exc
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def roles(*allowed: Role) -> Callable[..., Awaitable[Principal]]:
+    """A FastAPI dependency: the caller (401 without a valid token), or 403 unless it holds
+    one of ``allowed`` — checked before anything else of the request is looked at."""
+    names = ", ".join(r.value for r in allowed)
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"role {principal.role.value} may not do this (allowed: {names})",
+            )
+        return principal
+
+    return dependency
 
 
 def require_area(principal: Principal, area: str) -> None:

@@ -31,8 +31,12 @@ from pantau.local.postgres import create_database, replace_database
 from shared.contract.topics import all_topics
 from shared.kafka import ensure_topics
 from shared.migrations import migrate
-from shared.settings import ServiceSettings
+from shared.settings import DEV_MODE_VARIABLE, ServiceSettings
 from tests.support.infra import Endpoint, start_kafka, start_postgres
+
+# The tests run on the repository's development secrets, as `pantau dev` does; the tests of the
+# refusal of weak secrets unset this themselves.
+os.environ.setdefault(DEV_MODE_VARIABLE, "1")
 
 S = TypeVar("S", bound=ServiceSettings)
 MakeDatabase = Callable[..., Awaitable[str]]

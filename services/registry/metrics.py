@@ -1,4 +1,5 @@
-"""Prometheus counters of the registry (served at /metrics by shared.health)."""
+"""Prometheus counters of the registry (served at /metrics; events recorded are counted by the
+kit as ``pantau_events_recorded_total``)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ from prometheus_client import Counter
 
 DUPLICATE_NIK = Counter(
     "registry_duplicate_nik_total",
-    "Registrations refused because the NIK is already registered",
+    "Registrations refused because the NIK is already registered (each is audited as a probe)",
 )
-EVENTS_RECORDED = Counter(
-    "registry_events_recorded_total",
-    "Events appended to the outbox, by type",
-    ["type"],
+DUPLICATE_NIK_LIMITED = Counter(
+    "registry_duplicate_nik_limited_total",
+    "Registrations refused with 429 because the caller spent its duplicate-NIK budget",
 )
 FEES_BY_LEGALITY = Counter(
     "registry_fees_recorded_total",

@@ -1,8 +1,8 @@
 """The registry's settings, read from ``REGISTRY_*`` environment variables.
 
-Besides the common service settings: the secret keying NIK lookups (``REGISTRY_NIK_HMAC_SECRET``,
-set it in production and never change it, or duplicates stop being found), and switches that let
-tests and one-off tools run the service without the outbox relay or without migrating on start.
+Besides the common service settings (``shared.settings.ServiceSettings``): the secret keying NIK
+lookups (``REGISTRY_NIK_HMAC_SECRET``, set it in production and never change it, or duplicates
+stop being found), the registration group commit, and the duplicate-NIK probe budget.
 """
 
 from __future__ import annotations
@@ -28,16 +28,15 @@ class RegistrySettings(ServiceSettings):
         min_length=16,
         description="keys the NIK hash used to find duplicates; must stay constant",
     )
-    relay_enabled: bool = Field(default=True, description="publish the outbox from this process")
-    migrate_on_start: bool = Field(default=True, description="apply missing migrations on start")
-    db_pool_min_size: int = Field(default=1, ge=0)
-    db_pool_max_size: int = Field(default=10, ge=1)
+    limit_duplicate_nik: str = Field(
+        default="5/hour;20/day",
+        description="registrations refused as duplicate NIKs, per caller, before every "
+        "registration of that caller is answered 429 (each such refusal reveals that the person "
+        "is registered somewhere)",
+    )
     registration_batch_size: int = Field(
         default=256, ge=1, description="most registrations written in one transaction"
     )
     registration_batch_wait_ms: float = Field(
         default=2.0, ge=0, description="how long a batch waits for more registrations"
-    )
-    idempotency_retention_hours: float = Field(
-        default=72, gt=0, description="Idempotency-Keys older than this are forgotten"
     )

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any, cast
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 
 from services.reporting.series import read_series
@@ -22,14 +22,24 @@ from services.reporting.summary import (
     read_summary_json,
     watermark,
 )
-from shared.auth import CurrentPrincipal, require_area
+from shared.auth import CurrentPrincipal, Principal, require_area
 from shared.contract.envelope import AREA_CODE
+from shared.fields import Day
+from shared.service.errors import COMMON_RESPONSES
+from shared.service.limits import limited
 
-router = APIRouter(prefix="/v1", tags=["reporting"])
+router = APIRouter(
+    prefix="/v1",
+    tags=["reporting"],
+    responses={k: COMMON_RESPONSES[k] for k in (401, 403, 422, 429)},
+)
 
 AreaCode = Annotated[
     str, Path(pattern=AREA_CODE, description="an area code, or ID", examples=["53"])
 ]
+MONTH = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+# Rebuilding figures from the log reads every topic: rate limited per caller and per address.
+ExpensiveReader = Annotated[Principal, Depends(limited("expensive_reads"))]
 
 SUMMARY_DOC = """The figures of an area and of each of its children, read from one snapshot.
 
@@ -143,8 +153,8 @@ async def series(
     code: AreaCode,
     principal: CurrentPrincipal,
     request: Request,
-    from_month: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$")] = None,
-    to_month: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
+    from_month: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
+    to_month: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
 ) -> dict[str, Any]:
     require_area(principal, code)
     async with snapshot(request) as conn:
@@ -164,8 +174,14 @@ async def export_csv(
     code: AreaCode,
     principal: CurrentPrincipal,
     request: Request,
-    as_of: Annotated[date | None, Query(description="figures as of this date")] = None,
+    as_of: Annotated[
+        Day | None,
+        Query(description="figures as of this date (rebuilt from the log: rate limited)"),
+    ] = None,
 ) -> Response:
+    if as_of is not None:
+        # The as-of rebuild is expensive: the same budget as summary/as-of.
+        principal = await limited("expensive_reads")(request, principal)
     body = await summary_or_as_of(code, principal, request, as_of)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -192,10 +208,11 @@ async def summary_or_as_of(
     "/areas/{code}/summary/as-of/{day}",
     summary="An area's figures as of the end of a past day, rebuilt from the log",
     description="Reads every topic from the beginning and projects, in memory, the events whose "
-    "time is on or before `day` (UTC). Slow on long logs: meant for audits, not dashboards.",
+    "time is on or before `day` (UTC). Slow on long logs: meant for audits, not dashboards, "
+    "and rate limited per caller and per address (`REPORTING_LIMIT_EXPENSIVE_READS`).",
 )
 async def summary_as_of(
-    code: AreaCode, principal: CurrentPrincipal, request: Request, day: date
+    code: AreaCode, principal: ExpensiveReader, request: Request, day: Day
 ) -> dict[str, Any]:
     from services.reporting.as_of import summary_as_of as rebuild
 

@@ -32,6 +32,7 @@ class ReportingSettings(ServiceSettings):
         default=10.0, gt=0, description="how often changed areas are published to agencies"
     )
     publish_enabled: bool = True
+    db_pool_min_size: int = Field(default=2, ge=0)
     # Larger batches net more deltas per ancestor row: a batch of 40,000 writes ~20% fewer rows
     # per event than one of 10,000 when catching up (bench/). A quiet log still gives small
     # batches, so figures are not held back. A batch holds at most what the fetches brought,

@@ -281,3 +281,22 @@ class AlertResolution(StrEnum):
     FALSE_ALARM = "false_alarm"
     DUPLICATE = "duplicate"
     NO_ACTION_NEEDED = "no_action_needed"
+
+
+class SanctionReason(StrEnum):
+    """Why an agency's licence was suspended or revoked (UU 18/2017 art. 57 and its sanctions).
+
+    Published on ``registry.agency.v1`` instead of free text: a code cannot carry a worker's
+    name or NIK. The officer's own note stays in the registry's database.
+    """
+
+    ILLEGAL_FEES = "illegal_fees"  # fees charged against the zero-cost rule
+    DOCUMENT_FRAUD = "document_fraud"  # falsified documents or data of workers
+    UNDERAGE_PLACEMENT = "underage_placement"
+    TRAFFICKING = "trafficking"
+    WORKER_ABUSE = "worker_abuse"  # violence, confinement, withheld documents or wages
+    NON_PROCEDURAL_PLACEMENT = "non_procedural_placement"  # outside the procedure, closed countries
+    PROTECTION_OBLIGATIONS = "protection_obligations"  # training, insurance, reporting not met
+    LICENCE_CONDITIONS = "licence_conditions"  # capital, deposit or office no longer as licensed
+    COURT_ORDER = "court_order"
+    OTHER = "other"

@@ -41,6 +41,7 @@ from shared.contract.codes import (
     Level,
     Occupation,
     ReopeningReason,
+    SanctionReason,
     Severity,
     Sex,
 )
@@ -140,11 +141,23 @@ class AgencyLicensed(EventData, type="agency-licensed", topic=Topic.AGENCY):
     licence_no: str
 
 
-class AgencySuspended(EventData, type="agency-suspended", topic=Topic.AGENCY):
+class AgencySuspended(EventData, type="agency-suspended", version=2, topic=Topic.AGENCY):
+    reason: SanctionReason = Field(description="a code; the officer's note is not published")
+
+
+class AgencyRevoked(EventData, type="agency-revoked", version=2, topic=Topic.AGENCY):
+    reason: SanctionReason = Field(description="a code; the officer's note is not published")
+
+
+class AgencySuspendedV1(EventData, type="agency-suspended", version=1, topic=Topic.AGENCY):
+    """Read only: suspensions published before reason codes (free text, no longer written)."""
+
     reason: str | None = None
 
 
-class AgencyRevoked(EventData, type="agency-revoked", topic=Topic.AGENCY):
+class AgencyRevokedV1(EventData, type="agency-revoked", version=1, topic=Topic.AGENCY):
+    """Read only: revocations published before reason codes (free text, no longer written)."""
+
     reason: str | None = None
 
 

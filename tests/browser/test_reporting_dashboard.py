@@ -21,6 +21,13 @@ from tests.unit.reporting.events import random_stream
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
+async def sign_in(browser: Browser, token: str) -> None:
+    """Paste the token and press Show, as a person does."""
+    await browser.wait_for("document.querySelector('#token') !== null")
+    await browser.js(f"document.querySelector('#token').value = {token!r}")
+    await browser.js("document.querySelector('#load').click()")
+
+
 async def test_drill_down_from_the_nation_to_a_village(make_database) -> None:
     dsn = await make_database("services.reporting")
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
@@ -39,7 +46,8 @@ async def test_drill_down_from_the_nation_to_a_village(make_database) -> None:
         await browser.start()
         await browser.call("Page.enable")
         token = issue_token("ministry", "ID")
-        await browser.goto(f"http://127.0.0.1:{port}/?token={token}")
+        await browser.goto(f"http://127.0.0.1:{port}/")
+        await sign_in(browser, token)
         await browser.wait_for(
             "document.querySelector('#area-name').textContent.includes('INDONESIA')"
         )
@@ -51,6 +59,12 @@ async def test_drill_down_from_the_nation_to_a_village(make_database) -> None:
         bars = await browser.js("document.querySelectorAll('#workers .bar .f').length")
         assert bars == 4
         assert await browser.js("document.querySelectorAll('#workers .bar .m').length") == 4
+        # Under the page's Content-Security-Policy (no inline styles) the bars still get widths.
+        widths = await browser.js(
+            "Array.from(document.querySelectorAll('#workers .bar div'))"
+            ".map((d) => d.getBoundingClientRect().width)"
+        )
+        assert max(widths) > 0
         path = ["53", "53.71", "53.71.01", "53.71.01.1001"]
         for code in path:
             await browser.js(f"document.querySelector('tr.child[data-area=\"{code}\"]').click()")
@@ -66,8 +80,12 @@ async def test_drill_down_from_the_nation_to_a_village(make_database) -> None:
         assert village_female > 0
         # A village officer of another village is refused by the API, and the page says so.
         other = issue_token("village-officer", "32.01.01.2001")
-        await browser.goto(f"http://127.0.0.1:{port}/?area=53&token={other}")
+        await browser.goto(f"http://127.0.0.1:{port}/?area=53")
+        await sign_in(browser, other)
         await browser.wait_for("document.querySelector('#error').textContent.includes('403')")
+        # The token was kept in the tab, not in the address.
+        assert "token" not in await browser.js("location.href")
+        assert await browser.js("sessionStorage.getItem('pantau-token')") == other
     finally:
         await browser.stop()
         server.should_exit = True

@@ -27,6 +27,7 @@ from shared import idempotency
 from shared.auth import issue_token
 from shared.contract.envelope import Envelope
 from shared.contract.events import parse_data
+from shared.service.context import correlation_id_for
 
 VILLAGE = "53.71.01.1001"  # Kota Kupang, Alak
 NEIGHBOUR = "53.71.01.1002"  # same district
@@ -77,6 +78,8 @@ async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
         migrate_on_start=False,
         kafka_bootstrap_servers="127.0.0.1:9",
         log_json=True,
+        # This module's tests refuse many duplicates with one token; the budget has its own test.
+        limit_duplicate_nik="10000/hour",
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -145,7 +148,7 @@ async def test_registration_records_the_worker_and_an_event_without_personal_dat
         "/v1/workers", json=body, headers={**VILLAGE_OFFICER, "X-Request-ID": "req-registration-1"}
     )
     assert response.status_code == 201, response.text
-    assert response.headers["x-correlation-id"] == "req-registration-1"
+    assert response.headers["x-correlation-id"] == correlation_id_for(b"req-registration-1")
     worker_id = response.json()["id"]
     assert response.json() == {"id": worker_id, "status": "registered", "version": 1}
     after = await counts(db)
@@ -156,7 +159,7 @@ async def test_registration_records_the_worker_and_an_event_without_personal_dat
     [event] = await events_of(db, worker_id)
     assert (event.type, event.version, event.source) == ("worker-registered", 1, "registry")
     assert (event.subject, event.sequence, event.area) == (worker_id, 1, VILLAGE)
-    assert event.correlation_id == "req-registration-1"
+    assert event.correlation_id == correlation_id_for(b"req-registration-1")
     assert parse_data(event).model_dump(mode="json") == {
         "sex": "female",
         "birth_year": int(body["birth_date"][:4]),
@@ -201,7 +204,8 @@ async def test_duplicate_nik_is_refused_and_reported_without_the_nik(client, db)
     assert response.json()["worker_id"] == first
     assert "already registered" in response.json()["detail"]
     assert_no_personal_data(response.text, body)
-    assert await counts(db) == before
+    # Nothing written but the audit row of the probe.
+    assert await counts(db) == {**before, "audit_log": before["audit_log"] + 1}
     assert REGISTRY.get_sample_value("registry_duplicate_nik_total") == metric_before + 1
 
     # Registered under another village by another officer: refused, and the existing id is not
@@ -213,7 +217,7 @@ async def test_duplicate_nik_is_refused_and_reported_without_the_nik(client, db)
     assert response.status_code == 409
     assert response.json()["worker_id"] is None
     assert_no_personal_data(response.text, body)
-    assert await counts(db) == before
+    assert await counts(db) == {**before, "audit_log": before["audit_log"] + 2}
 
 
 async def test_logs_never_carry_personal_data(client):
@@ -687,7 +691,7 @@ async def test_agency_licence_suspension_and_revocation(client, db):
     assert response.status_code == 200 and response.json()["name"] == "PT Maju Bersama"
 
     # A province officer suspends agencies seated in their province only.
-    reason = {"reason": "charged illegal fees"}
+    reason = {"reason": "illegal_fees", "note": "charged illegal fees; inspection 14/2026"}
     response = await client.post(
         f"/v1/agencies/{agency['id']}/suspension",
         json=reason,
@@ -698,10 +702,15 @@ async def test_agency_licence_suspension_and_revocation(client, db):
         f"/v1/agencies/{agency['id']}/suspension", json=reason, headers=PROVINCE_OFFICER
     )
     assert response.status_code == 200 and response.json()["status"] == "suspended"
+    assert response.json()["reason"] == "illegal_fees"
+    assert response.json()["note"] == reason["note"]
     response = await client.post(
         f"/v1/agencies/{agency['id']}/suspension", json=reason, headers=MINISTRY
     )
     assert response.status_code == 409
+    # The note stays with those who sanction agencies; the code is public.
+    seen = (await client.get(f"/v1/agencies/{agency['id']}", headers=auth("monitor", "53"))).json()
+    assert (seen["reason"], seen["note"]) == ("illegal_fees", None)
 
     # Facts about a suspended agency are still recorded, with a warning.
     worker_id = await register(client, procedural=False)
@@ -743,6 +752,9 @@ async def test_agency_licence_suspension_and_revocation(client, db):
         ("agency-suspended", 2, "53.71"),
         ("agency-revoked", 3, "53.71"),
     ]
+    # Events carry the reason's code, never the officer's note.
+    assert [e.data.get("reason") for e in events[1:]] == ["illegal_fees", "illegal_fees"]
+    assert all(reason["note"] not in e.to_json().decode() for e in events)
     topics = await db.fetch("SELECT DISTINCT topic FROM outbox WHERE key = $1", agency["id"])
     assert [r["topic"] for r in topics] == ["registry.agency.v1"]
 
@@ -759,9 +771,15 @@ async def test_bad_agencies_are_422(client, db):
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", field]
     response = await client.post(
-        f"/v1/agencies/{uuid.uuid4()}/suspension", json={"reason": "x"}, headers=MINISTRY
+        f"/v1/agencies/{uuid.uuid4()}/suspension", json={"reason": "other"}, headers=MINISTRY
     )
     assert response.status_code == 404
+    response = await client.post(
+        f"/v1/agencies/{uuid.uuid4()}/suspension",
+        json={"reason": "5371015403980001 Maria"},
+        headers=MINISTRY,
+    )
+    assert response.status_code == 422 and "5371015403980001" not in response.text
     response = await client.post(
         f"/v1/agencies/{uuid.uuid4()}/suspension", json={}, headers=MINISTRY
     )
@@ -909,7 +927,7 @@ async def test_a_province_sees_its_regencies_and_a_regency_does_not_see_its_neig
 # Plumbing -------------------------------------------------------------------------------------
 async def test_a_correlation_id_is_made_when_none_is_sent(client):
     response = await client.get("/health/live")
-    assert response.status_code == 200 and len(response.headers["x-correlation-id"]) == 36
+    assert response.status_code == 200 and len(response.headers["x-correlation-id"]) == 32
 
 
 async def test_openapi_is_complete(client):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
@@ -33,6 +34,7 @@ from services.registry.workers.models import WorkerIn
 from shared.auth import Principal, Role, issue_token
 from shared.contract.envelope import Envelope
 from shared.idempotency import IdempotencyKeyReused, StoredResponse, request_fingerprint
+from shared.service.context import correlation_id_for, service_context
 from tests.support.messaging import read_topic
 
 VILLAGE = "53.71.01.1003"
@@ -115,7 +117,8 @@ async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
 async def batcher(dsn: str) -> AsyncIterator[RegistrationBatcher]:
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
     batcher = RegistrationBatcher(pool, max_wait=0.05)
-    await batcher.start()
+    with service_context("registry"):  # its tasks write the registry's events
+        await batcher.start()
     try:
         yield batcher
     finally:
@@ -154,12 +157,11 @@ async def test_a_duplicate_pair_in_one_batch_is_one_201_and_one_409(client, db, 
     assert no_personal_data(refused.text, body)
     assert await db.fetchval("SELECT count(*) FROM workers") == workers_before + 1
     assert [e.sequence for e in await outbox_events(db, worker_id)] == [1]
-    assert (
-        await db.fetchval(
-            "SELECT count(*) FROM audit_log WHERE worker_id = $1", uuid.UUID(worker_id)
-        )
-        == 1
+    # The registration, and the refused one as a probe naming the worker it hit.
+    actions = await db.fetch(
+        "SELECT action FROM audit_log WHERE worker_id = $1 ORDER BY action", uuid.UUID(worker_id)
     )
+    assert [r["action"] for r in actions] == ["worker.register", "worker.register.duplicate"]
     assert REGISTRY.get_sample_value("registry_duplicate_nik_total") == metric_before + 1
     [warning] = [e for e in entries if e["event"] == "duplicate NIK refused"]
     assert warning["existing_worker_id"] == worker_id
@@ -181,10 +183,11 @@ async def test_concurrent_registrations_keep_their_own_correlation_and_audit(
     assert [a.status_code for a in answers] == [201] * 60
     assert max(batch_sizes) > 1 and sum(batch_sizes) == 60
     for i, answer in enumerate(answers):
-        assert answer.headers["x-correlation-id"] == f"batch-req-{i}"
+        correlation_id = correlation_id_for(f"batch-req-{i}".encode())
+        assert answer.headers["x-correlation-id"] == correlation_id
         worker_id = answer.json()["id"]
         [event] = await outbox_events(db, worker_id)
-        assert event.correlation_id == f"batch-req-{i}"
+        assert event.correlation_id == correlation_id
         assert (event.sequence, event.area, event.type) == (1, VILLAGE, "worker-registered")
         audit = await db.fetchrow(
             "SELECT action, actor, correlation_id FROM audit_log WHERE worker_id = $1",
@@ -193,7 +196,7 @@ async def test_concurrent_registrations_keep_their_own_correlation_and_audit(
         assert dict(audit) == {
             "action": "worker.register",
             "actor": PRINCIPAL.sub,
-            "correlation_id": f"batch-req-{i}",
+            "correlation_id": correlation_id,
         }
 
 
@@ -248,18 +251,25 @@ async def test_keys_are_checked_in_the_transaction_within_and_across_batches(
     assert await db.fetchval("SELECT count(*) FROM workers WHERE id = $1", first.worker_id) == 1
 
 
-async def test_a_failing_batch_is_retried_one_registration_at_a_time(batcher, db, batch_sizes):
-    good = [registration(), registration()]
-    # Slipped past validation: the table's check refuses it, and with it the whole batch.
+def slipped_past_validation() -> service.Registration:
+    """A registration the table's check refuses, and with it the whole batch it is in."""
     valid = queued(registration())
-    bad = replace(valid, worker=replace(valid.worker, nik="not-a-nik"))
+    return replace(valid, worker=replace(valid.worker, nik="not-a-nik"))
+
+
+async def test_a_failing_batch_is_split_until_the_bad_registration_is_alone(
+    batcher, db, batch_sizes
+):
+    good = [registration(), registration()]
+    bad = slipped_past_validation()
     outcomes = await asyncio.gather(
         batcher.submit(queued(good[0])),
         batcher.submit(bad),
         batcher.submit(queued(good[1])),
         return_exceptions=True,
     )
-    assert batch_sizes == [3, 1, 1, 1]
+    # [good, bad, good] fails; [good] and [bad, good] apart; [bad, good] fails; then alone.
+    assert batch_sizes[0] == 3 and sorted(batch_sizes[1:]) == [1, 1, 1, 2]
     assert isinstance(outcomes[0], service.Registered)
     assert isinstance(outcomes[2], service.Registered)
     assert isinstance(outcomes[1], asyncpg.CheckViolationError)
@@ -271,10 +281,27 @@ async def test_a_failing_batch_is_retried_one_registration_at_a_time(batcher, db
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE key = $1", str(bad.worker.id)) == 0
 
 
+async def test_one_bad_registration_costs_its_batch_a_few_transactions_not_one_each(
+    batcher, db, batch_sizes
+):
+    goods = [queued(registration()) for _ in range(199)]
+    batch = [*goods[:120], slipped_past_validation(), *goods[120:]]
+    outcomes = await asyncio.gather(*(batcher.submit(r) for r in batch), return_exceptions=True)
+    assert isinstance(outcomes[120], asyncpg.CheckViolationError)
+    registered = [o for o in outcomes if isinstance(o, service.Registered)]
+    assert len(registered) == 199
+    # Written one by one, the 199 would have needed 199 more transactions; split in halves
+    # around the bad one, about two per halving.
+    assert sum(batch_sizes) >= 200 and len(batch_sizes) <= 2 + 2 * math.ceil(math.log2(200))
+    ids = [o.worker_id for o in registered]
+    assert await db.fetchval("SELECT count(*) FROM workers WHERE id = ANY($1)", ids) == 199
+
+
 async def test_stop_writes_what_is_queued(dsn, db):
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
     batcher = RegistrationBatcher(pool, max_wait=10)
-    await batcher.start()
+    with service_context("registry"):
+        await batcher.start()
     try:
         pending = asyncio.ensure_future(batcher.submit(queued(registration())))
         await asyncio.sleep(0)  # let it queue

@@ -20,6 +20,7 @@ from services.registry.settings import RegistrySettings
 from shared.auth import issue_token
 from shared.contract.envelope import Envelope
 from shared.contract.events import parse_data
+from shared.service.context import correlation_id_for
 from tests.support.messaging import header, read_topic, wait_until
 
 VILLAGE = "53.71.01.1004"
@@ -120,7 +121,7 @@ async def test_worker_events_reach_the_topic_in_order_without_personal_data(
         text = bytes(record.value).decode()
         for secret in (body["nik"], body["name"], body["birth_date"], body["nik"][6:12]):
             assert secret not in text
-    assert envelopes[0].correlation_id == "corr-events-1"
+    assert envelopes[0].correlation_id == correlation_id_for(b"corr-events-1")
     assert envelopes[0].data["sex"] == "female" and envelopes[0].data["birth_year"] == 1993
     assert envelopes[2].data["legality"] == "illegal"
     assert envelopes[3].data["destination_country"] == "TW"
@@ -143,7 +144,9 @@ async def test_agency_events_reach_their_topic(running, kafka_bootstrap):
     assert response.status_code == 201
     agency_id = response.json()["id"]
     response = await client.post(
-        f"/v1/agencies/{agency_id}/suspension", json={"reason": "inspection"}, headers=ministry
+        f"/v1/agencies/{agency_id}/suspension",
+        json={"reason": "worker_abuse", "note": "withheld passports"},
+        headers=ministry,
     )
     assert response.status_code == 200
     records = _keyed(
@@ -160,7 +163,7 @@ async def test_agency_events_reach_their_topic(running, kafka_bootstrap):
         ("agency-suspended", 2, "53"),
     ]
     assert envelopes[0].data["licence_no"] == body["licence_no"]
-    assert envelopes[1].data["reason"] == "inspection"
+    assert envelopes[1].version == 2 and envelopes[1].data == {"reason": "worker_abuse"}
 
 
 async def test_ready_when_database_and_broker_answer(running):
@@ -168,4 +171,4 @@ async def test_ready_when_database_and_broker_answer(running):
     response = await client.get("/health/ready")
     assert response.status_code == 200, response.text
     metrics = await client.get("/metrics")
-    assert "registry_events_recorded_total" in metrics.text
+    assert 'pantau_events_recorded_total{service="registry"' in metrics.text

@@ -5,8 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contract.codes import SanctionReason
+from shared.fields import PublicName, Text
 
 
 class AgencyStatus(StrEnum):
@@ -28,9 +32,9 @@ class AgencyIn(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
-    licence_no: str = Field(
-        min_length=1, max_length=64, description="unique licence (SIP3MI) number"
+    name: PublicName = Field(description="the registered business name (published)")
+    licence_no: Annotated[str, Text(64, public=True)] = Field(
+        description="unique licence (SIP3MI) number (published)"
     )
     area: str | None = Field(
         default=None,
@@ -43,13 +47,18 @@ class SanctionIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"reason": "illegal fees charged to domestic workers"}]},
+        json_schema_extra={
+            "examples": [
+                {"reason": "illegal_fees", "note": "inspection of 2026-03-02, file 14/PPTKLN"}
+            ]
+        },
     )
 
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
-        description="published on registry.agency.v1: never name a worker",
+    reason: SanctionReason = Field(description="the reason's code: published on registry.agency.v1")
+    note: Annotated[str, Text(500, lines=True)] | None = Field(
+        default=None,
+        description="the officer's note: kept in the registry, never published, shown only to "
+        "those who may sanction agencies",
     )
 
 
@@ -64,6 +73,7 @@ class AgencyOut(BaseModel):
                     "area": "53.71",
                     "status": "licensed",
                     "reason": None,
+                    "note": None,
                     "version": 1,
                     "licensed_at": "2026-01-05T08:00:00Z",
                     "updated_at": "2026-01-05T08:00:00Z",
@@ -77,7 +87,12 @@ class AgencyOut(BaseModel):
     licence_no: str
     area: str | None
     status: AgencyStatus
-    reason: str | None = Field(description="of the last suspension or revocation")
+    reason: SanctionReason | None = Field(
+        description="code of the last suspension or revocation (null before codes existed)"
+    )
+    note: str | None = Field(
+        description="the officer's note on it; null unless you may sanction agencies"
+    )
     version: int = Field(description="the agency aggregate's version: its latest event sequence")
     licensed_at: datetime
     updated_at: datetime

@@ -7,8 +7,9 @@ import uuid
 import asyncpg
 
 from services.registry.agencies.models import AgencyOut, AgencyStatus
+from shared.contract.codes import SanctionReason
 
-_COLUMNS = "id, name, licence_no, area, status, reason, version, licensed_at, updated_at"
+_COLUMNS = "id, name, licence_no, area, status, reason, note, version, licensed_at, updated_at"
 
 
 def _out(row: asyncpg.Record) -> AgencyOut:
@@ -61,15 +62,17 @@ async def set_status(
     agency_id: uuid.UUID,
     *,
     status: AgencyStatus,
-    reason: str,
+    reason: SanctionReason,
+    note: str | None,
     version: int,
 ) -> AgencyOut:
     row = await conn.fetchrow(
-        "UPDATE agencies SET status = $2, reason = $3, version = $4, updated_at = now()"
-        f" WHERE id = $1 RETURNING {_COLUMNS}",
+        "UPDATE agencies SET status = $2, reason = $3, note = $4, version = $5,"
+        f" updated_at = now() WHERE id = $1 RETURNING {_COLUMNS}",
         agency_id,
         status.value,
-        reason,
+        reason.value,
+        note,
         version,
     )
     if row is None:

@@ -4,6 +4,8 @@ Rules:
 - a licence number is registered once (409 with the existing agency's id: agencies are public);
 - licensed → suspended → revoked, or licensed → revoked; a revoked licence stays revoked, and
   suspending a suspended agency is refused (409) so each sanction is one event;
+- a sanction's event carries its reason as a code (``SanctionReason``); the officer's free-text
+  note stays in the registry and is shown only to those who may sanction agencies;
 - a departure or a fee naming an **unknown** agency is refused (422 on ``agency_id``): the id is
   surely a mistake; one naming a **suspended or revoked** agency is recorded — it is exactly the
   kind of fact oversight needs — and the answer says so in ``warnings`` and ``agency_status``.
@@ -16,14 +18,15 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from services.registry import audit, events
+from services.registry.access import AGENCY_SUSPENDERS
 from services.registry.agencies import repository
-from services.registry.agencies.models import AgencyIn, AgencyOut, AgencyStatus
-from services.registry.errors import Conflict, FieldError, InvalidFields, NotFound
+from services.registry.agencies.models import AgencyIn, AgencyOut, AgencyStatus, SanctionIn
 from shared.areas import area_level, areas
 from shared.auth import Principal, Role, require_area
 from shared.contract.events import AgencyLicensed, AgencyRevoked, AgencySuspended
 from shared.logging import get_logger
+from shared.service import audit, events
+from shared.service.errors import Conflict, FieldError, InvalidFields, NotFound
 
 log = get_logger(__name__)
 
@@ -69,6 +72,13 @@ async def _locked(conn: asyncpg.Connection, agency_id: uuid.UUID) -> AgencyOut:
     return agency
 
 
+def shown_to(principal: Principal, agency: AgencyOut) -> AgencyOut:
+    """The agency as ``principal`` may see it: the sanction note only for sanctioners."""
+    if principal.role in AGENCY_SUSPENDERS or agency.note is None:
+        return agency
+    return agency.model_copy(update={"note": None})
+
+
 def _check_sanctioner(principal: Principal, agency: AgencyOut) -> None:
     """The ministry sanctions any agency; a province officer only one seated in their province."""
     if principal.role is Role.MINISTRY:
@@ -80,46 +90,56 @@ def _check_sanctioner(principal: Principal, agency: AgencyOut) -> None:
 
 
 async def suspend_agency(
-    conn: asyncpg.Connection, principal: Principal, agency_id: uuid.UUID, reason: str
+    conn: asyncpg.Connection, principal: Principal, agency_id: uuid.UUID, body: SanctionIn
 ) -> AgencyOut:
     agency = await _locked(conn, agency_id)
     _check_sanctioner(principal, agency)
     if agency.status is not AgencyStatus.LICENSED:
         raise Conflict(f"agency is {agency.status.value}; a suspension needs status licensed")
     updated = await repository.set_status(
-        conn, agency_id, status=AgencyStatus.SUSPENDED, reason=reason, version=agency.version + 1
+        conn,
+        agency_id,
+        status=AgencyStatus.SUSPENDED,
+        reason=body.reason,
+        note=body.note,
+        version=agency.version + 1,
     )
     await events.append(
         conn,
         subject=agency_id,
         sequence=updated.version,
         area=updated.area,
-        data=AgencySuspended(reason=reason),
+        data=AgencySuspended(reason=body.reason),
     )
     await audit.record(conn, principal, "agency.suspend", agency_id=agency_id)
-    log.info("agency suspended", agency_id=str(agency_id))
+    log.info("agency suspended", agency_id=str(agency_id), reason=body.reason.value)
     return updated
 
 
 async def revoke_agency(
-    conn: asyncpg.Connection, principal: Principal, agency_id: uuid.UUID, reason: str
+    conn: asyncpg.Connection, principal: Principal, agency_id: uuid.UUID, body: SanctionIn
 ) -> AgencyOut:
     agency = await _locked(conn, agency_id)
     _check_sanctioner(principal, agency)
     if agency.status is AgencyStatus.REVOKED:
         raise Conflict("agency is revoked already; a revocation needs status licensed or suspended")
     updated = await repository.set_status(
-        conn, agency_id, status=AgencyStatus.REVOKED, reason=reason, version=agency.version + 1
+        conn,
+        agency_id,
+        status=AgencyStatus.REVOKED,
+        reason=body.reason,
+        note=body.note,
+        version=agency.version + 1,
     )
     await events.append(
         conn,
         subject=agency_id,
         sequence=updated.version,
         area=updated.area,
-        data=AgencyRevoked(reason=reason),
+        data=AgencyRevoked(reason=body.reason),
     )
     await audit.record(conn, principal, "agency.revoke", agency_id=agency_id)
-    log.info("agency revoked", agency_id=str(agency_id))
+    log.info("agency revoked", agency_id=str(agency_id), reason=body.reason.value)
     return updated
 
 

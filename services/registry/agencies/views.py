@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from services.registry import access
+from services.registry.access import Licenser, Revoker, Suspender
 from services.registry.agencies import repository, service
 from services.registry.agencies.models import (
     AgencyIn,
@@ -17,16 +17,13 @@ from services.registry.agencies.models import (
     AgencyStatus,
     SanctionIn,
 )
-from services.registry.errors import COMMON_RESPONSES, ErrorOut, NotFound
-from services.registry.http import Pool, idempotent_write, transaction
-from shared.auth import CurrentPrincipal, Principal
+from shared.auth import CurrentPrincipal
+from shared.fields import Limit, Offset
 from shared.idempotency import IdempotencyKey
+from shared.service.db import Pool, idempotent_write, transaction
+from shared.service.errors import COMMON_RESPONSES, ErrorOut, NotFound
 
 router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
-
-Licenser = Annotated[Principal, Depends(access.roles(*access.AGENCY_LICENSERS))]
-Suspender = Annotated[Principal, Depends(access.roles(*access.AGENCY_SUSPENDERS))]
-Revoker = Annotated[Principal, Depends(access.roles(*access.AGENCY_REVOKERS))]
 
 _AGENCY_RESPONSES = {**COMMON_RESPONSES, 404: {"model": ErrorOut, "description": "no such agency"}}
 _TRANSITION_RESPONSES = {
@@ -64,21 +61,22 @@ async def license_agency(
     "",
     response_model=AgencyPage,
     summary="List agencies",
-    responses={401: COMMON_RESPONSES[401], 422: COMMON_RESPONSES[422]},
+    responses={k: COMMON_RESPONSES[k] for k in (401, 422, 429)},
 )
 async def list_agencies(
-    _: CurrentPrincipal,
+    principal: CurrentPrincipal,
     pool: Pool,
     status_: Annotated[AgencyStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> AgencyPage:
-    """Agencies are public facts: any signed-in role may list them."""
+    """Agencies are public facts: any signed-in role may list them (a sanction's note only
+    the ministry and province officers)."""
     async with transaction(pool) as conn:
         items = await repository.page(conn, status=status_, limit=limit + 1, offset=offset)
     more = len(items) > limit
     return AgencyPage(
-        items=items[:limit],
+        items=[service.shown_to(principal, a) for a in items[:limit]],
         limit=limit,
         offset=offset,
         next_offset=offset + limit if more else None,
@@ -90,17 +88,16 @@ async def list_agencies(
     response_model=AgencyOut,
     summary="Read an agency",
     responses={
-        401: COMMON_RESPONSES[401],
+        **{k: COMMON_RESPONSES[k] for k in (401, 422, 429)},
         404: _AGENCY_RESPONSES[404],
-        422: COMMON_RESPONSES[422],
     },
 )
-async def get_agency(agency_id: uuid.UUID, _: CurrentPrincipal, pool: Pool) -> AgencyOut:
+async def get_agency(agency_id: uuid.UUID, principal: CurrentPrincipal, pool: Pool) -> AgencyOut:
     async with transaction(pool) as conn:
         agency = await repository.get(conn, agency_id)
     if agency is None:
         raise NotFound("no such agency")
-    return agency
+    return service.shown_to(principal, agency)
 
 
 @router.post(
@@ -117,7 +114,8 @@ async def suspend_agency(
     pool: Pool,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Publishes `agency-suspended`. Only a licensed agency can be suspended."""
+    """Publishes `agency-suspended` with the reason's code (the note is never published).
+    Only a licensed agency can be suspended."""
     return await idempotent_write(
         pool,
         request,
@@ -125,7 +123,7 @@ async def suspend_agency(
         key,
         body,
         status.HTTP_200_OK,
-        lambda conn: service.suspend_agency(conn, principal, agency_id, body.reason),
+        lambda conn: service.suspend_agency(conn, principal, agency_id, body),
     )
 
 
@@ -143,7 +141,8 @@ async def revoke_agency(
     pool: Pool,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Publishes `agency-revoked`. A revocation is final."""
+    """Publishes `agency-revoked` with the reason's code (the note is never published).
+    A revocation is final."""
     return await idempotent_write(
         pool,
         request,
@@ -151,5 +150,5 @@ async def revoke_agency(
         key,
         body,
         status.HTTP_200_OK,
-        lambda conn: service.revoke_agency(conn, principal, agency_id, body.reason),
+        lambda conn: service.revoke_agency(conn, principal, agency_id, body),
     )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.registry.fees.occupation import Basis
 from shared.contract.codes import FeeComponent, Legality, Occupation
 from shared.contract.events import Amount
+from shared.fields import Day
 
 
 class FeeIn(BaseModel):
@@ -35,7 +36,7 @@ class FeeIn(BaseModel):
     component: FeeComponent = Field(description="one of the fourteen listed components, or other")
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. IDR")
-    charged_on: date
+    charged_on: Day
     agency_id: uuid.UUID | None = Field(default=None, description="who charged it, if an agency")
 
 

@@ -12,9 +12,7 @@ import uuid
 
 import asyncpg
 
-from services.registry import audit, events
 from services.registry.agencies import service as agencies
-from services.registry.errors import InvalidFields, NotFound
 from services.registry.fees import repository
 from services.registry.fees.legality import explain, fee_legality
 from services.registry.fees.models import FeeCreated, FeeIn
@@ -26,6 +24,8 @@ from shared.auth import Principal, require_area
 from shared.contract.codes import Occupation
 from shared.contract.events import FeeCharged
 from shared.logging import get_logger
+from shared.service import audit, events
+from shared.service.errors import InvalidFields, NotFound
 
 log = get_logger(__name__)
 

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
-from services.registry import access
-from services.registry.errors import WORKER_RESPONSES
+from services.registry.access import Officer
 from services.registry.fees import service
 from services.registry.fees.models import FeeCreated, FeeIn
-from services.registry.http import Pool, idempotent_write
-from shared.auth import Principal
+from services.registry.workers.views import WORKER_RESPONSES
 from shared.idempotency import IdempotencyKey
+from shared.service.db import Pool, idempotent_write
 
 router = APIRouter(prefix="/v1/workers", tags=["fees"])
-
-Officer = Annotated[Principal, Depends(access.roles(*access.OFFICERS))]
 
 
 @router.post(

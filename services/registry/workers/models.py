@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry.fees.models import FeeView
 from shared.contract.codes import Channel, Occupation, Sex, WorkerStatus
+from shared.fields import BirthDate, Day, PersonName, Text
 
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 # Villages register prospective migrant workers under Law 18/2017 (promulgated 2017-11-22):
@@ -36,14 +37,12 @@ class WorkerIn(_In):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_REGISTRATION_EXAMPLE]})
 
-    nik: str = Field(
-        min_length=16,
-        max_length=16,
+    nik: Annotated[str, Text(16, min_length=16)] = Field(
         description="16 digits: district code, birth date DDMMYY (women's day + 40), serial",
     )
-    name: str = Field(min_length=1, max_length=200)
+    name: PersonName
     sex: Sex
-    birth_date: date = Field(description="must match the NIK's date digits")
+    birth_date: BirthDate = Field(description="must match the NIK's date digits")
     village: str = Field(pattern=VILLAGE_CODE, description="real village code, e.g. 53.71.01.1001")
     occupation: Occupation | None = Field(default=None, description="the job applied for")
     procedural: bool = Field(
@@ -59,7 +58,7 @@ class WorkerIn(_In):
 
 
 class VerificationIn(_In):
-    verified_on: date | None = Field(default=None, description="defaults to today (UTC)")
+    verified_on: Day | None = Field(default=None, description="defaults to today (UTC)")
 
 
 class DepartureIn(_In):
@@ -86,14 +85,14 @@ class DepartureIn(_In):
     agency_id: uuid.UUID | None = Field(
         default=None, description="the placement agency (P3MI); required for a procedural p3mi"
     )
-    departed_on: date
-    contract_end: date | None = None
+    departed_on: Day
+    contract_end: Day | None = None
 
 
 class ReturnIn(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"returned_on": "2027-03-05"}]})
 
-    returned_on: date
+    returned_on: Day
 
 
 class WorkerCreated(BaseModel):

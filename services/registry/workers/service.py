@@ -19,13 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from services.registry import audit, events
-from services.registry.access import principal_key, sees_nik
+from services.registry.access import sees_nik
 from services.registry.agencies import service as agencies
-from services.registry.context import current_correlation_id
-from services.registry.errors import Conflict, FieldError, InvalidFields, NotFound
 from services.registry.fees import repository as fees
-from services.registry.metrics import DUPLICATE_NIK
+from services.registry.metrics import DUPLICATE_NIK, DUPLICATE_NIK_LIMITED
 from services.registry.workers import lifecycle, repository
 from services.registry.workers.lifecycle import IllegalTransition
 from services.registry.workers.models import (
@@ -48,11 +45,15 @@ from services.registry.workers.nik import (
 )
 from shared import idempotency
 from shared.areas import areas
-from shared.auth import Principal, require_area
+from shared.auth import Principal, principal_key, require_area
 from shared.contract.codes import Channel, WorkerStatus
 from shared.contract.events import WorkerDeparted, WorkerRegistered, WorkerReturned, WorkerVerified
 from shared.idempotency import IdempotencyKeyReused, StoredResponse
 from shared.logging import get_logger
+from shared.service import audit, events
+from shared.service.context import current_correlation_id
+from shared.service.errors import Conflict, FieldError, InvalidFields, NotFound, TooManyRequests
+from shared.service.limits import RateLimits
 
 log = get_logger(__name__)
 
@@ -205,7 +206,8 @@ async def register_many(conn: asyncpg.Connection, batch: Sequence[Registration])
     Idempotency-Key is locked and looked up (replay, or 422 for another request under it); the
     worker is inserted unless its NIK is taken (then :class:`Duplicate`, nothing else written);
     its ``worker-registered`` event (sequence 1, area = village, its correlation id), its audit
-    row and its key's answer are written.
+    row and its key's answer are written. A duplicate is audited as a probe
+    (``worker.register.duplicate``, naming the existing worker).
     """
     outcomes: list[Outcome] = [None] * len(batch)
     holders: dict[tuple[str, str], int] = {}
@@ -257,11 +259,28 @@ async def register_many(conn: asyncpg.Connection, batch: Sequence[Registration])
             for item in done
         ],
     )
-    await audit.record_changes(
+    await audit.record_many(
         conn,
         [
-            audit.Change(item.principal, "worker.register", item.worker.id, item.correlation_id)
+            audit.Entry(
+                item.principal,
+                "worker.register",
+                {"worker_id": item.worker.id},
+                item.correlation_id,
+            )
             for item in done
+        ]
+        + [
+            # A refused duplicate is a probe of the national register: audited with the
+            # existing worker (never shown to the caller outside its jurisdiction).
+            audit.Entry(
+                batch[i].principal,
+                "worker.register.duplicate",
+                {"worker_id": outcome.existing_id},
+                batch[i].correlation_id,
+            )
+            for i in todo
+            if isinstance(outcome := outcomes[i], Duplicate)
         ],
     )
     await idempotency.record_many(
@@ -281,14 +300,45 @@ async def register_many(conn: asyncpg.Connection, batch: Sequence[Registration])
     return outcomes
 
 
-def answer(principal: Principal, body: WorkerIn, outcome: Registered | Duplicate) -> WorkerCreated:
+DUPLICATE_BUDGET = "duplicate_nik"
+_PROBES_SPENT = (
+    "too many registrations refused as duplicate NIKs from your account; each tells whether a "
+    "person is registered, so they are limited: retry later"
+)
+
+
+def check_probe_budget(limits: RateLimits | None, principal: Principal) -> None:
+    """429 when the caller has spent its duplicate-NIK budget: then every registration of the
+    caller waits, as a 201-or-409 answer would still tell whether a NIK is registered."""
+    if limits is None:
+        return
+    try:
+        limits.check(DUPLICATE_BUDGET, principal_key(principal), _PROBES_SPENT)
+    except TooManyRequests:
+        DUPLICATE_NIK_LIMITED.inc()
+        raise
+
+
+def answer(
+    principal: Principal,
+    body: WorkerIn,
+    outcome: Registered | Duplicate,
+    limits: RateLimits | None = None,
+) -> WorkerCreated:
     """The request's own answer once its batch has committed: 201, or 409 for a taken NIK
     (logged with the existing worker's id, never the NIK; that id is shown only inside the
-    caller's jurisdiction)."""
+    caller's jurisdiction). A 409 spends one from the caller's duplicate-NIK budget; the one
+    that overdraws it is answered 429 instead."""
     if isinstance(outcome, Registered):
         log.info("worker registered", worker_id=str(outcome.worker_id), village=body.village)
         return created(outcome.worker_id)
     DUPLICATE_NIK.inc()
+    if limits is not None:
+        try:
+            limits.spend(DUPLICATE_BUDGET, principal_key(principal), _PROBES_SPENT)
+        except TooManyRequests:
+            DUPLICATE_NIK_LIMITED.inc()
+            raise
     log.warning(
         "duplicate NIK refused",
         existing_worker_id=str(outcome.existing_id),

@@ -6,12 +6,10 @@ import uuid
 from typing import Annotated, Any, cast
 
 import asyncpg
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from services.registry import access, audit
-from services.registry.errors import COMMON_RESPONSES, WORKER_RESPONSES, ErrorOut
-from services.registry.http import Pool, idempotent_write, transaction
+from services.registry.access import Officer, Verifier, WorkerReader
 from services.registry.settings import RegistrySettings
 from services.registry.workers import repository, service
 from services.registry.workers.batcher import RegistrationBatcher
@@ -28,15 +26,21 @@ from services.registry.workers.models import (
     WorkerSummary,
 )
 from shared import idempotency
-from shared.auth import Principal, require_area
+from shared.auth import principal_key, require_area
 from shared.contract.codes import WorkerStatus
+from shared.fields import Limit, Offset
 from shared.idempotency import IdempotencyKey
+from shared.service import audit
+from shared.service.db import Pool, idempotent_write, replay, transaction
+from shared.service.errors import COMMON_RESPONSES, ErrorOut
+from shared.service.limits import limits_of
 
 router = APIRouter(prefix="/v1/workers", tags=["workers"])
 
-Officer = Annotated[Principal, Depends(access.roles(*access.OFFICERS))]
-Verifier = Annotated[Principal, Depends(access.roles(*access.VERIFIERS))]
-Reader = Annotated[Principal, Depends(access.roles(*access.WORKER_READERS))]
+WORKER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMON_RESPONSES,
+    404: {"model": ErrorOut, "description": "no such worker"},
+}
 
 _STEP_RESPONSES: dict[int | str, dict[str, Any]] = {
     **WORKER_RESPONSES,
@@ -59,7 +63,9 @@ def _settings(request: Request) -> RegistrySettings:
         409: {
             "model": ErrorOut,
             "description": "the NIK is already registered (the NIK is never echoed; the "
-            "existing worker's id is given when it lies in your jurisdiction)",
+            "existing worker's id is given when it lies in your jurisdiction). Each such "
+            "refusal is audited and spends one from your duplicate-NIK budget; once it is "
+            "spent, every registration of yours is answered 429 until it refills",
         },
     },
 )
@@ -76,6 +82,8 @@ async def register_worker(
     `registry.worker.v1`, without any personal data.
     """
     service.validate_registration(principal, body)
+    limits = limits_of(request)
+    service.check_probe_budget(limits, principal)
     settings = _settings(request)
     fingerprint = ""
     if key is not None:
@@ -85,12 +93,12 @@ async def register_worker(
         async with pool.acquire() as conn:
             stored = await idempotency.lookup(
                 cast(asyncpg.Connection, conn),
-                principal=access.principal_key(principal),
+                principal=principal_key(principal),
                 key=key,
                 fingerprint=fingerprint,
             )
         if stored is not None:
-            return _replay(stored)
+            return replay(stored)
     batcher: RegistrationBatcher = request.app.state.registrations
     outcome = await batcher.submit(
         service.registration(
@@ -98,17 +106,9 @@ async def register_worker(
         )
     )
     if isinstance(outcome, service.Replayed):
-        return _replay(outcome.answer)
-    created = service.answer(principal, body, outcome)
+        return replay(outcome.answer)
+    created = service.answer(principal, body, outcome, limits)
     return JSONResponse(created.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
-
-
-def _replay(stored: idempotency.StoredResponse) -> JSONResponse:
-    return JSONResponse(
-        stored.body,
-        status_code=stored.status_code,
-        headers={idempotency.REPLAY_HEADER: "true"},
-    )
 
 
 @router.get(
@@ -118,9 +118,8 @@ def _replay(stored: idempotency.StoredResponse) -> JSONResponse:
     responses=COMMON_RESPONSES,
 )
 async def list_workers(
-    principal: Reader,
+    principal: WorkerReader,
     pool: Pool,
-    request: Request,
     village: Annotated[
         str | None,
         Query(
@@ -129,8 +128,8 @@ async def list_workers(
         ),
     ] = None,
     status_: Annotated[WorkerStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> WorkerPage:
     """Oldest registration first. Every worker shown is audited as a read of a personal record."""
     within = village or principal.area
@@ -140,7 +139,7 @@ async def list_workers(
             conn, within=within, status=status_, limit=limit + 1, offset=offset
         )
         items = [WorkerSummary.model_validate(dict(r)) for r in rows[:limit]]
-        await audit.record_reads(conn, principal, "worker.list", [i.id for i in items])
+        await audit.record_reads(conn, principal, "worker.list", "worker_id", [i.id for i in items])
     more = len(rows) > limit
     return WorkerPage(
         items=items, limit=limit, offset=offset, next_offset=offset + limit if more else None
@@ -153,7 +152,7 @@ async def list_workers(
     summary="Read a worker's record",
     responses=WORKER_RESPONSES,
 )
-async def get_worker(worker_id: uuid.UUID, principal: Reader, pool: Pool) -> WorkerOut:
+async def get_worker(worker_id: uuid.UUID, principal: WorkerReader, pool: Pool) -> WorkerOut:
     """A personal record: the read is audited. The NIK is shown to officers only."""
     async with transaction(pool) as conn:
         return await service.read(conn, principal, worker_id)

@@ -1,4 +1,14 @@
-"""HTTP plumbing shared by the registry's routers: the database pool and idempotent writes."""
+"""The database pool of a request, one transaction, and idempotent writes.
+
+Routes take the app's pool as a dependency (``pool: Pool``); a write that should answer the same
+way when retried with the same ``Idempotency-Key`` runs through :func:`idempotent_write`::
+
+    @router.post("/v1/things", status_code=201)
+    async def add(body: ThingIn, request: Request, principal: Caller, pool: Pool,
+                  key: IdempotencyKey = None) -> JSONResponse:
+        return await idempotent_write(pool, request, principal, key, body, 201,
+                                      lambda conn: service.add(conn, principal, body))
+"""
 
 from __future__ import annotations
 
@@ -11,9 +21,8 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.registry.access import principal_key
 from shared import idempotency
-from shared.auth import Principal
+from shared.auth import Principal, principal_key
 
 
 async def get_pool(request: Request) -> asyncpg.Pool:
@@ -29,6 +38,13 @@ async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection inside one transaction (committed when the block ends cleanly)."""
     async with pool.acquire() as conn, conn.transaction():
         yield cast(asyncpg.Connection, conn)
+
+
+def replay(stored: idempotency.StoredResponse) -> JSONResponse:
+    """The stored first answer to a retried request, marked ``Idempotent-Replayed: true``."""
+    return JSONResponse(
+        stored.body, status_code=stored.status_code, headers={idempotency.REPLAY_HEADER: "true"}
+    )
 
 
 async def idempotent_write(
@@ -52,11 +68,7 @@ async def idempotent_write(
             conn, principal=principal_key(principal), key=key, fingerprint=fingerprint
         )
         if write.replay is not None:
-            return JSONResponse(
-                write.replay.body,
-                status_code=write.replay.status_code,
-                headers={idempotency.REPLAY_HEADER: "true"},
-            )
+            return replay(write.replay)
         result = await action(conn)
         answer = result.model_dump(mode="json")
         await write.record(status_code, answer)

@@ -1,4 +1,4 @@
-"""The registry's caller check: verified tokens are remembered, but never past their expiry."""
+"""The token cache of shared.auth: verified tokens are remembered, but never past their expiry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 
-from services.registry import access
+from shared import auth as access
 from shared.auth import Principal, Role, TokenError, issue_token
 from shared.settings import AuthSettings
 
