@@ -237,7 +237,7 @@ def require_area(principal: Principal, area: str) -> None:
     if not principal.covers(area):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            f"area {area} is outside your jurisdiction ({principal.area})",
+            f"that area is outside your jurisdiction ({principal.area})",
         )
 
 

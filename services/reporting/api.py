@@ -78,7 +78,8 @@ async def snapshot(request: Request) -> AsyncIterator[asyncpg.Connection]:
 
 
 def _not_found(code: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"area {code} is not held by this node")
+    # The code was checked against the area pattern; still, answers never repeat the input.
+    return HTTPException(status.HTTP_404_NOT_FOUND, "no such area on this node (see its scope)")
 
 
 @router.get(

@@ -21,7 +21,7 @@ import hmac
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 
 from shared.settings import AuthSettings
@@ -63,8 +63,15 @@ def service_context(service: str, correlation_id: str | None = None) -> Iterator
     try:
         yield
     finally:
-        _CORRELATION_ID.reset(correlation_token)
-        _SERVICE.reset(service_token)
+        _restore(_CORRELATION_ID, correlation_token)
+        _restore(_SERVICE, service_token)
+
+
+def _restore(variable: ContextVar[str | None], token: Token[str | None]) -> None:
+    try:
+        variable.reset(token)
+    except ValueError:  # left in another task than it was entered (a test's fixture)
+        variable.set(token.old_value if token.old_value is not Token.MISSING else None)
 
 
 @cache

@@ -1,0 +1,272 @@
+"""Both services driven from their own OpenAPI documents with hostile inputs (hypothesis).
+
+For every operation, requests are generated from its parameters and body schema, each value
+either plausible (from the schema: enums, patterns, dates, uuids, bounded numbers) or hostile
+(control characters and NUL bytes, lone surrogates, a NIK as free text, numbers past 2^63,
+dates of year 1 and 9999, unknown keys, wrong types). Every request also carries a NIK as its
+``X-Request-ID``. Asserted for every answer: never a 5xx, and no 4xx body or header repeats a
+hostile value (each carries a NIK-shaped canary). The number of examples is bounded so that the
+test stays part of the normal suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.parse
+from collections.abc import Coroutine, Iterator
+from contextlib import AsyncExitStack
+from datetime import date
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from services.registry.app import create_app as create_registry
+from services.registry.settings import RegistrySettings
+from services.reporting.app import create_app as create_reporting
+from services.reporting.settings import ReportingSettings
+from shared.auth import issue_token
+
+pytestmark = pytest.mark.integration
+
+CANARY = "5371015403980001"  # a NIK: must never come back
+BIG = 2**63 + 1_234_567  # past PostgreSQL's bigint
+EXAMPLES_PER_OPERATION = 30
+T = TypeVar("T")
+
+_NASTY = ["\x00", "\x1b[31m", "\n", "\r\n", "\t", "\u202e", "\ufeff", "\ud800", "'", '"', "%00"]
+hostile_text = st.builds(
+    lambda pre, post: pre + CANARY + post,
+    st.sampled_from(["", " ", "Maria ", *_NASTY]),
+    st.sampled_from(["", " Lende", "x" * 300, *_NASTY]),
+)
+hostile_number = st.sampled_from([BIG, BIG, -BIG, 10**30 + 7, -(2**63) - 9])
+hostile_date = st.sampled_from(["0001-01-01", "9999-12-31", "2024-02-30", f"{CANARY}-01"])
+hostile = st.one_of(
+    hostile_text, hostile_number, hostile_number, hostile_date, st.just([CANARY])
+)
+
+
+class Served:
+    """An app served in a thread of its own (hypothesis tests are synchronous)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.stack = AsyncExitStack()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
+
+    def close(self) -> None:
+        self.run(self.stack.aclose())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+async def _start(stack: AsyncExitStack, registry_dsn: str, reporting_dsn: str) -> dict[str, Any]:
+    common = {"rate_limits_enabled": False, "log_json": True, "access_log": False}
+    registry = create_registry(
+        RegistrySettings(
+            database_url=registry_dsn,
+            relay_enabled=False,
+            migrate_on_start=False,
+            kafka_bootstrap_servers="127.0.0.1:9",
+            **common,
+        )
+    )
+    await stack.enter_async_context(registry.router.lifespan_context(registry))
+    # Reporting without its lifespan: no consumer, no broker; the figures are empty.
+    reporting = create_reporting(ReportingSettings(database_url=reporting_dsn, **common))
+    reporting.state.pool = await asyncpg.create_pool(reporting_dsn, min_size=1, max_size=2)
+    stack.push_async_callback(reporting.state.pool.close)
+    clients = {}
+    for name, app in (("registry", registry), ("reporting", reporting)):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        clients[name] = await stack.enter_async_context(
+            httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
+        )
+        clients[f"{name}-openapi"] = app.openapi()
+    return clients
+
+
+@pytest.fixture(scope="module")
+def served(make_database: Any) -> Iterator[tuple[Served, dict[str, Any]]]:
+    server = Served()
+    try:
+        registry_dsn = server.run(_in_loop_of(make_database("services.registry")))
+        reporting_dsn = server.run(_in_loop_of(make_database("services.reporting")))
+        clients = server.run(_start(server.stack, registry_dsn, reporting_dsn))
+        yield server, clients
+    finally:
+        server.close()
+
+
+async def _in_loop_of(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def operations(service: str) -> list[tuple[str, str, str]]:
+    app = create_registry(RegistrySettings()) if service == "registry" else create_reporting()
+    found = []
+    for path, item in app.openapi()["paths"].items():
+        for method in item:
+            if path.startswith("/v1/"):
+                found.append((service, method, path))
+    return found
+
+
+OPERATIONS = operations("registry") + operations("reporting")
+
+
+def _resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def plausible(schema: dict[str, Any], spec: dict[str, Any], depth: int = 0) -> st.SearchStrategy:
+    """Values valid for ``schema`` (roughly): enums, dates, uuids, patterns, bounded numbers."""
+    schema = _resolve(schema, spec)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return st.one_of(*(plausible(s, spec, depth) for s in schema[key]))
+    if "allOf" in schema:
+        return plausible(schema["allOf"][0], spec, depth)
+    kind = schema.get("type")
+    if "enum" in schema:
+        leaf: st.SearchStrategy = st.sampled_from(schema["enum"])
+    elif kind == "string" and schema.get("format") == "date":
+        leaf = st.dates(date(1950, 1, 1), date(2030, 12, 31)).map(date.isoformat)
+    elif kind == "string" and schema.get("format") == "uuid":
+        leaf = st.uuids().map(str)
+    elif kind == "string" and "pattern" in schema:
+        leaf = st.from_regex(schema["pattern"], fullmatch=True)
+    elif kind == "string":
+        leaf = st.text(min_size=1, max_size=30)
+    elif kind == "integer":
+        leaf = st.integers(schema.get("minimum", -5), schema.get("maximum", 10**6))
+    elif kind == "number":
+        leaf = st.integers(1, 10**9)
+    elif kind == "boolean":
+        leaf = st.booleans()
+    elif kind == "null":
+        leaf = st.none()
+    elif kind == "array" and depth < 3:
+        return st.lists(plausible(schema.get("items", {}), spec, depth + 1), max_size=2)
+    elif kind == "object" and depth < 3:
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", ()))
+        body = st.fixed_dictionaries(
+            {k: plausible(v, spec, depth + 1) for k, v in properties.items() if k in required},
+            optional={
+                k: plausible(v, spec, depth + 1) for k, v in properties.items() if k not in required
+            },
+        )
+        return body
+    else:
+        leaf = st.none()
+    return leaf
+
+
+@st.composite
+def request_of(
+    draw: st.DrawFn, operation: dict[str, Any], spec: dict[str, Any]
+) -> tuple[dict[Any, Any], Any]:
+    """Plausible parameters and body, with one of them (or a new body key) made hostile, so
+    that the hostile value is what the service has to cope with."""
+    params = {
+        (p["in"], p["name"]): draw(plausible(p.get("schema", {}), spec))
+        for p in operation.get("parameters", [])
+    }
+    body: Any = None
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is not None:
+        body = draw(plausible(content["schema"], spec))
+    targets: list[Any] = list(params)
+    if isinstance(body, dict):
+        targets += [("body", key) for key in body] + [("body", CANARY), ("body", "nik_like")]
+    if not targets:
+        return params, body
+    target = draw(st.sampled_from(targets))
+    if target[0] == "body":
+        body[target[1]] = draw(hostile)
+    else:
+        params[target] = draw(hostile)
+    return params, body
+
+
+def hostile_values(value: Any) -> list[str]:
+    """The canary-bearing values sent (as they would be repeated back)."""
+    if isinstance(value, str):
+        return [value] if CANARY in value else []
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**62:
+        return [str(value)]
+    if isinstance(value, list):
+        return [v for item in value for v in hostile_values(item)]
+    if isinstance(value, dict):
+        return [v for k, item in value.items() for v in hostile_values(k) + hostile_values(item)]
+    return []
+
+
+def send(
+    client: httpx.AsyncClient, method: str, path: str, params: dict[Any, Any], body: Any
+) -> Coroutine[Any, Any, httpx.Response]:
+    url = path
+    query: dict[str, str] = {}
+    headers = {
+        "Authorization": f"Bearer {issue_token('ministry', 'ID')}",
+        "X-Request-ID": CANARY,
+    }
+    for (where, name), value in params.items():
+        if value is None:
+            continue  # an optional parameter left out
+        text = value if isinstance(value, str) else json.dumps(value)
+        if where == "path":
+            url = url.replace("{" + name + "}", urllib.parse.quote(text, safe=""))
+        elif where == "query":
+            query[name] = text
+        elif where == "header":
+            headers[name] = text
+    content = None
+    if body is not None or method in ("post", "put", "patch"):
+        content = json.dumps(body).encode("utf-8", "surrogatepass")
+        headers["Content-Type"] = "application/json"
+    return client.request(method.upper(), url, params=query, headers=headers, content=content)
+
+
+@pytest.mark.parametrize(("service", "method", "path"), OPERATIONS)
+def test_hostile_inputs_never_give_a_5xx_nor_come_back(served, service, method, path):
+    server, clients = served
+    spec = clients[f"{service}-openapi"]
+    operation = spec["paths"][path][method]
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(request_of(operation, spec))
+    def check(request: tuple[dict[Any, Any], Any]) -> None:
+        params, body = request
+        try:
+            response = server.run(send(clients[service], method, path, params, body))
+        except (httpx.LocalProtocolError, UnicodeEncodeError, ValueError):
+            assume(False)  # the client itself refuses to send it (a header it cannot encode)
+            return
+        assert response.status_code < 500, (method, path, response.status_code, response.text)
+        if response.status_code >= 400:
+            sent = [*hostile_values(params), *hostile_values(body), CANARY]
+            shown = response.text + json.dumps(dict(response.headers))
+            for value in sent:
+                assert value not in shown, (method, path, response.status_code, response.text)
+
+    check()
