@@ -47,9 +47,7 @@ hostile_text = st.builds(
 )
 hostile_number = st.sampled_from([BIG, BIG, -BIG, 10**30 + 7, -(2**63) - 9])
 hostile_date = st.sampled_from(["0001-01-01", "9999-12-31", "2024-02-30", f"{CANARY}-01"])
-hostile = st.one_of(
-    hostile_text, hostile_number, hostile_number, hostile_date, st.just([CANARY])
-)
+hostile = st.one_of(hostile_text, hostile_number, hostile_number, hostile_date, st.just([CANARY]))
 
 
 class Served:
@@ -71,7 +69,7 @@ class Served:
 
 
 async def _start(stack: AsyncExitStack, registry_dsn: str, reporting_dsn: str) -> dict[str, Any]:
-    common = {"rate_limits_enabled": False, "log_json": True, "access_log": False}
+    common: dict[str, Any] = {"rate_limits_enabled": False, "log_json": True, "access_log": False}
     registry = create_registry(
         RegistrySettings(
             database_url=registry_dsn,
@@ -86,7 +84,7 @@ async def _start(stack: AsyncExitStack, registry_dsn: str, reporting_dsn: str) -
     reporting = create_reporting(ReportingSettings(database_url=reporting_dsn, **common))
     reporting.state.pool = await asyncpg.create_pool(reporting_dsn, min_size=1, max_size=2)
     stack.push_async_callback(reporting.state.pool.close)
-    clients = {}
+    clients: dict[str, Any] = {}
     for name, app in (("registry", registry), ("reporting", reporting)):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         clients[name] = await stack.enter_async_context(
