@@ -52,6 +52,7 @@ from shared.contract.topics import Topic, all_topics
 from shared.kafka import ensure_topics, make_producer
 from shared.migrations import migrate
 from shared.relay import OutboxRelay
+from shared.service.context import correlation_id_for
 from shared.settings import ServiceSettings
 
 RESULTS = Path(__file__).parent / "results"
@@ -377,7 +378,10 @@ async def wrk_registrations(
         await asyncio.sleep(0.5)
         offsets = await start_offsets(infra.bootstrap, Topic.WORKER)
         run_id = f"bench-run-{uuid.uuid4().hex}"
-        async with EventCounter(infra.bootstrap, offsets, marker=run_id) as events:
+        # The run's requests carry X-Request-ID: run_id; their events the correlation id the
+        # server makes of it.
+        marker = correlation_id_for(run_id.encode())
+        async with EventCounter(infra.bootstrap, offsets, marker=marker) as events:
             server_cpu = process_cpu_seconds(pid)
             machine_busy, machine_total = machine_cpu()
             started = time.perf_counter()
