@@ -20,6 +20,7 @@ def configure_logging(*, service: str, json: bool | None = None, level: str = "I
     as_json = (not sys.stderr.isatty()) if json is None else json
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _add_correlation_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
@@ -41,6 +42,18 @@ def configure_logging(*, service: str, json: bool | None = None, level: str = "I
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(name)s %(message)s")
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _add_correlation_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The request's correlation id (``shared.service.context``) on every line logged while it
+    is served; read when a line is written, so a request that logs nothing pays nothing."""
+    if "correlation_id" not in event:
+        from shared.service.context import current_correlation_id
+
+        correlation_id = current_correlation_id()
+        if correlation_id is not None:
+            event["correlation_id"] = correlation_id
+    return event
 
 
 @contextmanager

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logging import get_logger
@@ -78,10 +77,7 @@ class RequestMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        with (
-            context.service_context(self.service, correlation_id),
-            structlog.contextvars.bound_contextvars(correlation_id=correlation_id),
-        ):
+        with context.service_context(self.service, correlation_id):
             try:
                 await self.app(scope, receive, send_with_headers)
             except Exception as exc:
