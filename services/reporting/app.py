@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from services.reporting.api import router
@@ -27,10 +27,6 @@ hold; 422 a parameter is at fault, named in `loc` (values are never echoed); 429
 spent (`Retry-After`): too many requests without a valid token from one address, or too many
 calls of the expensive `summary/as-of` and `export.csv?as_of=` reads per caller or address."""
 
-pages = APIRouter(include_in_schema=False)
-
-
-@pages.get("/", response_class=HTMLResponse)
 async def dashboard() -> HTMLResponse:
     """The dashboard: paste a token (`pantau token`); it is kept in this tab only."""
     page = resources.files("services.reporting") / "static" / "dashboard.html"
@@ -57,12 +53,12 @@ async def summary_publisher(runtime: Runtime) -> AsyncIterator[Any]:
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     settings = settings or ReportingSettings()
-    return build_app(
+    app = build_app(
         settings,
         title="Pantau reporting",
         description=DESCRIPTION,
         tags=[{"name": "reporting", "description": "Figures per area, from the event log"}],
-        routers=[router, pages],
+        routers=[router],
         consumers=[
             Consumer(
                 name=settings.consumer_name,
@@ -73,3 +69,5 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         ],
         background=[Background("publisher", summary_publisher)],
     )
+    app.add_api_route("/", dashboard, response_class=HTMLResponse, include_in_schema=False)
+    return app
