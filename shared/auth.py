@@ -190,10 +190,10 @@ def _address(request: Request) -> str:
     return f"address:{request.client.host if request.client else 'unknown'}"
 
 
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def current_principal(request: Request, credentials: Credentials) -> Principal:
     """FastAPI dependency: the caller, or 401 with a clear message (429 for an address that
     sent too many requests without a valid token)."""
     if credentials is None:
@@ -221,7 +221,10 @@ def roles(*allowed: Role) -> Callable[..., Awaitable[Principal]]:
     one of ``allowed`` — checked before anything else of the request is looked at."""
     names = ", ".join(r.value for r in allowed)
 
-    async def dependency(principal: CurrentPrincipal) -> Principal:
+    # One level deep (the bearer credentials and the request, no nested dependency): it runs
+    # on every request, and each level of FastAPI's dependency resolution costs.
+    async def dependency(request: Request, credentials: Credentials) -> Principal:
+        principal = await current_principal(request, credentials)
         if principal.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
