@@ -149,6 +149,7 @@ async def register(client: httpx.AsyncClient, headers: dict[str, str], body: dic
         ("/v1/agencies", {"name": "PT Nul\x00"}, "name"),
         ("/v1/agencies", {"licence_no": "KEP-\x00-1"}, "licence_no"),
         ("/v1/agencies", {"name": f"PT {NIK_LIKE}"}, "name"),
+        ("/v1/agencies", {"licence_no": "KEP\t1"}, "licence_no"),
     ],
 )
 async def test_control_characters_in_text_are_422_naming_the_field(client, db, path, body, field):

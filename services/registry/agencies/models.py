@@ -33,7 +33,8 @@ class AgencyIn(BaseModel):
     )
 
     name: PublicName = Field(description="the registered business name (published)")
-    licence_no: Annotated[str, Text(64, public=True)] = Field(
+    # Not public text: a business registration number (NIB) alone is 13 digits.
+    licence_no: Annotated[str, Text(64)] = Field(
         description="unique licence (SIP3MI) number (published)"
     )
     area: str | None = Field(
