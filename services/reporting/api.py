@@ -13,11 +13,11 @@ import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 
+from services.reporting.checksums import read_checksums
 from services.reporting.series import read_series
 from services.reporting.settings import ReportingSettings
 from services.reporting.summary import (
     UnknownArea,
-    read_checksums,
     read_summary,
     read_summary_json,
     watermark,
@@ -118,9 +118,10 @@ async def summary_body(code: str, principal: Any, request: Request) -> dict[str,
 
 @router.get(
     "/areas/{code}/checksums",
-    summary="A checksum of the figures of an area and of each child",
-    description="md5 over the area's non-zero figure rows; two nodes at the same watermark "
-    "holding the same events give equal checksums (`pantau compare`).",
+    summary="A checksum of the figures of an area and of each child, over their subtrees",
+    description="Each checksum covers every non-zero figure of the area and of every area "
+    "below it, villages included; two nodes at the same watermark holding the same events "
+    "give equal checksums (`pantau compare`).",
 )
 async def checksums(
     code: AreaCode, principal: CurrentPrincipal, request: Request

@@ -1,4 +1,4 @@
-"""Reading the views: an area's summary with its children, checksums and the watermark.
+"""Reading the views: an area's summary with its children, and the watermark.
 
 Every read runs in one REPEATABLE READ read-only transaction, so an area and its children come
 from the same snapshot and each numeric leaf of the area equals the sum over its children.
@@ -311,37 +311,3 @@ async def _gather(
     kids = await children_of(conn, code, scope, schema)
     values = await read_leaves(conn, [code, *kids], schema, today or date.today())
     return kids, values, await watermark(conn, consumer, scope, schema)
-
-
-async def read_checksums(
-    conn: Conn, code: str, *, scope: str, consumer: str, schema: str = LIVE
-) -> dict:
-    """A checksum of the figures of ``code`` and of each child (all non-zero cube rows)."""
-    if not held_by(code, scope) or not await known(conn, code, schema):
-        raise UnknownArea(code)
-    kids = await children_of(conn, code, scope, schema)
-    sums = await checksums(conn, [code, *kids], schema)
-    return {
-        "area": code,
-        "checksum": sums[code],
-        "children": [{"area": c, "checksum": sums[c]} for c in kids],
-        "watermark": await watermark(conn, consumer, scope, schema),
-    }
-
-
-EMPTY = "empty"
-
-
-async def checksums(conn: Conn, codes: list[str], schema: str) -> dict[str, str]:
-    """md5 of an area's non-zero figure rows in words (independent of the dictionary's ids)."""
-    ids = {area_id(c): c for c in codes}
-    rows = await conn.fetch(
-        "SELECT c.area, md5(string_agg(k.metric || '|' || k.dims || '=' || c.n || '/'"
-        " || trim_scale(c.amount)::text, ';'"
-        ' ORDER BY k.metric COLLATE "C", k.dims COLLATE "C"))'
-        f" AS sum FROM {schema}.cube AS c JOIN figure_keys AS k ON k.id = c.key"
-        " WHERE c.area = ANY($1::bigint[]) AND (c.n <> 0 OR c.amount <> 0) GROUP BY c.area",
-        list(ids),
-    )
-    found = {ids[r["area"]]: r["sum"] for r in rows}
-    return {c: found.get(c, EMPTY) for c in codes}

@@ -11,10 +11,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.reporting.checksums import read_checksums
 from services.reporting.db import Conn
 from services.reporting.projections.handler import ProjectionHandler
 from services.reporting.projections.store import figures
-from services.reporting.summary import read_checksums, read_summary, read_summary_json
+from services.reporting.summary import read_summary, read_summary_json
 from shared.areas import NATION, area_level
 from tests.unit.reporting.events import Consumed, random_stream
 
