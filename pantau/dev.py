@@ -2,7 +2,8 @@
 
 The orchestration is :class:`pantau.local.stack.DevStack`; this module adds what a person at a
 terminal needs: progress while services start, a table of addresses, ready-made tokens, a curl
-example, loud news when a process dies, and an orderly stop on Ctrl-C or SIGTERM.
+example, loud news when a process dies and when it is restarted (or given up on), and an
+orderly stop on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import signal
 import uuid
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from pantau.local.stack import DevStack, ServiceProcess, StackOptions
+from pantau.local.stack import Death, DevStack, ServiceProcess, StackOptions
 from pantau.local.tansu import tansu_binary
 from shared.auth import issue_token
 
@@ -114,8 +116,6 @@ class DevRunner:
                 with contextlib.suppress(asyncio.CancelledError):
                     await waiter
                 return 0
-            for dead in stack.deaths():
-                self._report_death(dead)
         self._print_summary()
         return await self._watch()
 
@@ -150,30 +150,52 @@ class DevRunner:
             return await self.stack.wait_ready(progress)
 
     async def _watch(self) -> int:
-        """Until stopped: say loudly when a process dies; the rest keeps running."""
-        while not self._stop.is_set():
-            for dead in self.stack.deaths():
-                self._report_death(dead)
-            broker = self.stack.broker
-            if broker is not None and self.stack.broker_died():
-                self.console.print(
-                    Panel(
-                        f"The Tansu broker died; see {broker.log_path}\n{broker.log_tail()}",
-                        title="[bold red]BROKER DIED[/bold red]",
-                        border_style="red",
+        """Until stopped: say loudly when a process dies, restart it with backoff, say when it
+        is ready again, and loudly when it is given up on; the rest keeps running."""
+        stack = self.stack
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while not self._stop.is_set():
+                for death in stack.deaths():
+                    self._report_death(death)
+                for running in stack.restart_due():
+                    self._warn(
+                        f"restarting {running.name} (restart {running.restarts}, pid "
+                        f"{running.pid}); log: {running.log_path}"
                     )
-                )
-                return 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=0.5)
+                for running in await stack.newly_ready(client):
+                    self._say(f"{running.name} is ready again on {running.url}")
+                broker = stack.broker
+                if broker is not None and stack.broker_died():
+                    self.console.print(
+                        Panel(
+                            f"The Tansu broker died; see {broker.log_path}\n{broker.log_tail()}",
+                            title="[bold red]BROKER DIED[/bold red]",
+                            border_style="red",
+                        )
+                    )
+                    return 1
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), timeout=0.5)
         return 0
 
-    def _report_death(self, dead: ServiceProcess) -> None:
+    def _report_death(self, death: Death) -> None:
+        dead = death.running
+        policy = self.stack.restart_policy
+        if death.restart_in is None:
+            title = f"SERVICE {dead.name.upper()} DIED AGAIN: NOT RESTARTING IT"
+            next_step = (
+                f"It died {dead.quick_deaths} times in a row, each within "
+                f"{policy.quick_seconds:.0f} s of starting: pantau dev gives up on it (the "
+                f"rest keeps running). Fix the cause shown in its log, then restart pantau dev."
+            )
+        else:
+            title = f"SERVICE {dead.name.upper()} DIED"
+            next_step = f"Restarting it in {death.restart_in:.0f} s."
         self.console.print(
             Panel(
-                f"{dead.name} exited with code {dead.exit_code()} (log: {dead.log_path})\n\n"
-                f"{dead.log_tail()}",
-                title=f"[bold red]SERVICE {dead.name.upper()} DIED[/bold red]",
+                f"{dead.name} exited with code {death.exit_code} after {death.uptime:.0f} s "
+                f"(log: {dead.log_path})\n\n{dead.log_tail()}\n\n{next_step}",
+                title=f"[bold red]{title}[/bold red]",
                 border_style="red",
             ),
             soft_wrap=False,
@@ -190,6 +212,8 @@ class DevRunner:
             state = "[green]ready[/green]" if running.ready else "[red]NOT READY[/red]"
             if not running.alive():
                 state = f"[red]DIED ({running.exit_code()})[/red]"
+            if running.label:
+                state += f" (scope {running.env.get('REPORTING_SCOPE', '?')})"
             table.add_row(running.name, running.url, state)
         table.add_row("broker", stack.bootstrap, stack.broker_source)
         table.add_row("postgresql", stack.server_dsn, stack.postgres_source)
@@ -205,6 +229,12 @@ class DevRunner:
         console.print(f"  postgresql: {stack.server_dsn}", soft_wrap=True)
         if stack.run_dir is not None:
             console.print(f"  logs: {stack.logs_dir}", soft_wrap=True)
+        if stack.env_file is not None:
+            console.print(
+                f"  settings: {stack.env_file} (read by pantau replay, serve, tail, compare, "
+                "migrate, simulate, token run beside this one)",
+                soft_wrap=True,
+            )
 
         console.print("\n[bold]Tokens[/bold] (paste into your shell):")
         for var, role, area, token in dev_tokens():
@@ -215,10 +245,13 @@ class DevRunner:
             console.print("\n[bold]Register a worker[/bold]:")
             console.print(curl_example(registry.url), soft_wrap=True)
         console.print("\n[bold]Watch the events[/bold]:")
-        console.print(
-            f"pantau tail registry.worker.v1 --bootstrap {stack.bootstrap} --from-beginning",
-            soft_wrap=True,
-        )
+        tail = "pantau tail registry.worker.v1 --from-beginning"
+        if stack.env_file is None:
+            tail += f" --bootstrap {stack.bootstrap}"
+        console.print(tail, soft_wrap=True)
+        if stack.options.province_node is not None:
+            console.print("\n[bold]Compare the national and the province node[/bold]:")
+            console.print("pantau compare", soft_wrap=True)
         if stack.broker is not None:
             console.print(
                 f"[dim](or per partition: {tansu_binary()} cat consume registry.worker.v1 "
@@ -235,6 +268,7 @@ def run(
     data_dir: Path | None,
     only: list[str] | None,
     ready_timeout: float,
+    province_node: str | None = None,
     console: Console | None = None,
 ) -> int:
     options = StackOptions(
@@ -243,5 +277,6 @@ def run(
         data_dir=data_dir,
         only=only,
         ready_timeout=ready_timeout,
+        province_node=province_node,
     )
     return asyncio.run(DevRunner(options, console).run())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -48,6 +49,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _INTEGRATION_DIR in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Commands under test must not find a `pantau dev` the developer runs beside the tests
+    # (pantau/local/discovery.py); tests that want one write their own file.
+    os.environ["PANTAU_DEV_ENV_FILE"] = os.path.join(
+        tempfile.mkdtemp(prefix="pantau-test-"), "no-pantau-dev.env"
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -3,7 +3,11 @@
 This is the engine behind ``pantau dev``; presentation lives in :mod:`pantau.dev`. Infrastructure
 comes from the environment when given (``KAFKA_BOOTSTRAP_SERVERS``, ``DATABASE_URL``), else a
 Tansu broker and a fresh PostgreSQL cluster are started. Every service package with an ``app.py``
-is started as its own process (``python -m pantau.cli serve NAME``) with ``<NAME>_*`` settings.
+is started as its own process (``python -m pantau.cli serve NAME``) with ``<NAME>_*`` settings;
+``province_node`` adds a second reporting process scoped to one province, with its own database,
+consumer group and port. A process that dies is restarted with backoff (:class:`RestartPolicy`)
+until it dies quickly too often. What the services were given is published in the env file of
+:mod:`pantau.local.discovery`, so that commands run beside ``pantau dev`` find it.
 Stopping goes in dependency order: services first, then the broker, then PostgreSQL.
 """
 
@@ -25,9 +29,11 @@ import httpx
 
 from pantau import catalog
 from pantau.catalog import Service
+from pantau.local import discovery
 from pantau.local.postgres import LocalPostgres, create_database, replace_database
 from pantau.local.procs import die_with_parent, free_port, port_is_free, terminate
 from pantau.local.tansu import TansuBroker
+from shared.areas import area_level, areas
 from shared.contract.topics import all_topics
 from shared.kafka import ensure_topics
 from shared.migrations import migrate
@@ -36,6 +42,7 @@ from shared.settings import DEV_MODE_VARIABLE
 HOST = "127.0.0.1"
 _FALSE = {"0", "false", "no", "off"}
 _MARKER = ".pantau-dev"
+PROVINCE_NODE_PORT_STEP = 10  # a province node listens on reporting's port + 10 (8014)
 
 Say = Callable[[str], None]
 
@@ -52,27 +59,67 @@ class StackOptions:
     only: list[str] | None = None  # service names; None: every service with an app.py
     ready_timeout: float = 120.0
     stop_timeout: float = 15.0
+    province_node: str | None = None  # e.g. "53": a second reporting node scoped to it
+    write_env_file: bool = True  # publish the settings for commands run beside (discovery)
+
+
+def check_province_node(code: str) -> None:
+    """:class:`StackError` unless ``code`` is a province a reporting node can be scoped to."""
+    if code not in areas() or area_level(code) != "province":
+        raise StackError(f"--province-node takes a province code such as 53, not {code!r}")
+    if not any(s.name == "reporting" for s in catalog.runnable()):
+        raise StackError("--province-node needs the reporting service, which has no app.py")
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a dead service is started again, and when ``pantau dev`` stops trying.
+
+    A death within ``quick_seconds`` of the process's start is a quick one; the delay doubles
+    with each quick death in a row (from ``first_delay`` up to ``max_delay``), and after
+    ``give_up_after`` of them the service is left dead. A death after a longer run starts over.
+    """
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    quick_seconds: float = 60.0
+    give_up_after: int = 5
+
+    def delay(self, quick_deaths: int) -> float:
+        return float(min(self.max_delay, self.first_delay * 2 ** max(0, quick_deaths - 1)))
 
 
 @dataclass
 class ServiceProcess:
-    """One running (or failed) service process."""
+    """One running (or failed) service process, and its restart bookkeeping."""
 
     service: Service
     port: int
     database_url: str
     log_path: Path
+    label: str = ""  # shown name; default the service's ("reporting-53" for a province node)
+    env: dict[str, str] = field(default_factory=dict)  # on top of the stack's service_env()
+    argv: list[str] | None = None  # default: python -m pantau.cli serve NAME
     proc: subprocess.Popen[bytes] | None = None
     ready: bool = False
     exit_reported: bool = False
+    started_at: float = 0.0
+    quick_deaths: int = 0  # deaths in a row, each soon after its start
+    restarts: int = 0
+    restart_at: float | None = None  # monotonic time of the next start, while dead
+    gave_up: bool = False
 
     @property
     def name(self) -> str:
-        return self.service.name
+        return self.label or self.service.name
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.proc is None else self.proc.pid
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -87,12 +134,24 @@ class ServiceProcess:
 
 
 @dataclass
+class Death:
+    """A service process found dead: when it restarts (``restart_in`` s), or None: given up."""
+
+    running: ServiceProcess
+    exit_code: int | None
+    uptime: float
+    restart_in: float | None
+
+
+@dataclass
 class DevStack:
     """Start with :meth:`start`, watch with :meth:`watch`, always finish with :meth:`stop`."""
 
     options: StackOptions = field(default_factory=StackOptions)
     say: Say = print
     warn: Say = print
+    restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
+    clock: Callable[[], float] = time.monotonic
 
     run_dir: Path | None = None
     broker: TansuBroker | None = None
@@ -103,12 +162,15 @@ class DevStack:
     server_dsn: str = ""
     postgres_source: str = ""
     services: list[ServiceProcess] = field(default_factory=list)
+    env_file: Path | None = None  # written by publish_env(), removed by stop()
+    _base_env: dict[str, str] = field(default_factory=dict)
     _temp_run_dir: bool = False
     _stopping: bool = False
 
     # -- start -------------------------------------------------------------------------------
 
     def start_infrastructure(self) -> None:
+        self._check_province_node()
         self._make_run_dir()
         self._start_broker()
         self._start_postgres()
@@ -175,12 +237,23 @@ class DevStack:
                 return port
         raise StackError(f"no free port for {what} from {wanted}")
 
+    def _check_province_node(self) -> None:
+        if self.options.province_node is not None:
+            check_province_node(self.options.province_node)
+
+    @property
+    def province_database(self) -> str | None:
+        code = self.options.province_node
+        return None if code is None else f"{catalog.get('reporting').database_name}_{code}"
+
     async def prepare(self) -> None:
-        """Topics with explicit partitions; one database per service, migrated."""
+        """Topics with explicit partitions; one database per service (and node), migrated."""
         await ensure_topics(self.bootstrap, all_topics())
         self.say(f"Topics ready: {len(all_topics())} (dead-letter topics included)")
-        for service in catalog.discover():
-            name = service.database_name
+        databases = [(s.database_name, s) for s in catalog.discover()]
+        if self.province_database is not None:
+            databases.append((self.province_database, catalog.get("reporting")))
+        for name, service in databases:
             await create_database(self.server_dsn, name, exist_ok=True)
             dsn = replace_database(self.server_dsn, name)
             applied = await migrate(dsn, service.package if service.has_migrations else None)
@@ -201,22 +274,108 @@ class DevStack:
                     log_path=self.logs_dir / f"{service.name}.log",
                 )
             )
-        env = self.service_env()
+        if self.options.province_node is not None:
+            self.services.append(self._province_node())
+        self._base_env = self.service_env()
         for running in self.services:
-            log = running.log_path.open("ab")
-            try:
-                running.proc = subprocess.Popen(
-                    [sys.executable, "-m", "pantau.cli", "serve", running.name],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=env,
-                    start_new_session=True,  # Ctrl-C reaches only us; we stop them in order
-                    preexec_fn=die_with_parent,
-                )
-            finally:
-                log.close()
-            self.say(f"Started {running.name} (pid {running.proc.pid}) on {running.url}")
+            self._spawn(running)
+            self.say(f"Started {running.name} (pid {running.pid}) on {running.url}")
+        if self.options.write_env_file:
+            self.publish_env()
+
+    def _province_node(self) -> ServiceProcess:
+        """A second reporting node holding one province: own database, group and port."""
+        code = self.options.province_node
+        assert code is not None and self.province_database is not None
+        service = catalog.get("reporting")
+        label = f"{service.name}-{code}"
+        port = self._pick_port(
+            service.default_port + PROVINCE_NODE_PORT_STEP + self.options.port_offset, label
+        )
+        database_url = replace_database(self.server_dsn, self.province_database)
+        prefix = service.env_prefix
+        return ServiceProcess(
+            service=service,
+            port=port,
+            database_url=database_url,
+            log_path=self.logs_dir / f"{label}.log",
+            label=label,
+            env={
+                f"{prefix}DATABASE_URL": database_url,
+                f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                f"{prefix}KAFKA_IDEMPOTENCE": "true" if self.kafka_idempotence else "false",
+                f"{prefix}HOST": HOST,
+                f"{prefix}SCOPE": code,
+                f"{prefix}CONSUMER_GROUP": f"{service.name}-{code}",
+                f"{prefix}PORT": str(port),
+                # Agencies get one publication per area: the national node's.
+                f"{prefix}PUBLISH_ENABLED": "false",
+            },
+        )
+
+    def _spawn(self, running: ServiceProcess) -> None:
+        log = running.log_path.open("ab")
+        argv = running.argv or [sys.executable, "-m", "pantau.cli", "serve", running.service.name]
+        try:
+            running.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**(self._base_env or self.service_env()), **running.env},
+                start_new_session=True,  # Ctrl-C reaches only us; we stop them in order
+                preexec_fn=die_with_parent,
+            )
+        finally:
+            log.close()
+        running.started_at = self.clock()
+        running.ready = False
+        running.exit_reported = False
+        running.restart_at = None
+
+    def published_env(self) -> dict[str, str]:
+        """What commands run beside ``pantau dev`` need to find it (see discovery)."""
+        idempotence = "true" if self.kafka_idempotence else "false"
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "KAFKA_IDEMPOTENCE": idempotence,
+            DEV_MODE_VARIABLE: "1",
+        }
+        secret = os.environ.get("PANTAU_TOKEN_SECRET")
+        if secret:  # tokens from `pantau token` must verify at these services
+            env["PANTAU_TOKEN_SECRET"] = secret
+        for service in catalog.discover():
+            prefix = service.env_prefix
+            env[f"{prefix}DATABASE_URL"] = replace_database(self.server_dsn, service.database_name)
+            env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
+            env[f"{prefix}KAFKA_IDEMPOTENCE"] = idempotence
+        for running in self.services:
+            if running.label:
+                continue
+            env[discovery.service_url_key(running.name)] = running.url
+        node = next((s for s in self.services if s.label), None)
+        if node is not None and self.options.province_node is not None:
+            env[discovery.PROVINCE_NODE_KEY] = self.options.province_node
+            env[discovery.PROVINCE_NODE_URL_KEY] = node.url
+            env[discovery.PROVINCE_NODE_DATABASE_KEY] = node.database_url
+        return env
+
+    def publish_env(self) -> None:
+        """Write the env file, unless another live ``pantau dev`` owns it."""
+        path = discovery.env_file()
+        other = discovery.read(path)
+        if other is not None and other.pid != os.getpid():
+            self.warn(
+                f"another pantau dev (pid {other.pid}) wrote {path}: commands run beside "
+                f"will find that one, not this one"
+            )
+            return
+        try:
+            self.env_file = discovery.write(self.published_env(), path)
+        except OSError as exc:
+            self.warn(f"cannot write {path} ({exc}); other commands will not find this system")
+            return
+        self.say(f"Settings for the commands run beside: {self.env_file}")
 
     def _chosen_services(self) -> list[Service]:
         runnable = catalog.runnable()
@@ -234,13 +393,15 @@ class DevStack:
         env["PYTHONUNBUFFERED"] = "1"
         env[DEV_MODE_VARIABLE] = "1"  # development secrets are fine here, and only here
         for running in self.services:
+            if running.label:  # a second node of a service: its settings are its own
+                continue
             prefix = running.service.env_prefix
             env[f"{prefix}DATABASE_URL"] = running.database_url
             env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
             env[f"{prefix}KAFKA_IDEMPOTENCE"] = "true" if self.kafka_idempotence else "false"
             env[f"{prefix}HOST"] = HOST
             env[f"{prefix}PORT"] = str(running.port)
-            env[f"PANTAU_{running.name.upper()}_URL"] = running.url
+            env[discovery.service_url_key(running.name)] = running.url
         return env
 
     async def wait_ready(self, on_progress: Callable[[ServiceProcess, str], None]) -> bool:
@@ -276,14 +437,48 @@ class DevStack:
 
     # -- run ---------------------------------------------------------------------------------
 
-    def deaths(self) -> list[ServiceProcess]:
-        """Services that died since the last call (each reported once)."""
-        dead = []
+    def deaths(self) -> list[Death]:
+        """Services that died since the last call (each reported once), with what happens next:
+        a restart after a delay that doubles with each quick death, or, after too many, none."""
+        now, policy = self.clock(), self.restart_policy
+        found = []
         for running in self.services:
-            if running.proc is not None and not running.alive() and not running.exit_reported:
-                running.exit_reported = True
-                dead.append(running)
-        return dead
+            if running.proc is None or running.alive() or running.exit_reported:
+                continue
+            running.exit_reported = True
+            running.ready = False
+            uptime = now - running.started_at
+            quick = uptime < policy.quick_seconds
+            running.quick_deaths = running.quick_deaths + 1 if quick else 0
+            if running.quick_deaths >= policy.give_up_after or self._stopping:
+                running.gave_up = True
+                found.append(Death(running, running.exit_code(), uptime, None))
+                continue
+            delay = policy.delay(running.quick_deaths)
+            running.restart_at = now + delay
+            found.append(Death(running, running.exit_code(), uptime, delay))
+        return found
+
+    def restart_due(self) -> list[ServiceProcess]:
+        """Start again every dead service whose backoff has passed; return them."""
+        now, started = self.clock(), list[ServiceProcess]()
+        for running in self.services:
+            if self._stopping or running.restart_at is None or running.restart_at > now:
+                continue
+            running.restarts += 1
+            self._spawn(running)
+            started.append(running)
+        return started
+
+    async def newly_ready(self, client: httpx.AsyncClient) -> list[ServiceProcess]:
+        """Restarted services that answer ``/health/ready`` now (each reported once)."""
+        found: list[ServiceProcess] = []
+        for running in self.services:
+            if running.restarts and running.alive() and not running.ready:
+                await self._probe(client, running)
+                if running.ready:
+                    found.append(running)
+        return found
 
     def broker_died(self) -> bool:
         return self.broker is not None and not self.broker.running()
@@ -295,6 +490,8 @@ class DevStack:
         if self._stopping:
             return
         self._stopping = True
+        if self.env_file is not None:
+            discovery.remove(self.env_file)
         for running in self.services:
             if running.alive() and running.proc is not None:
                 with contextlib.suppress(ProcessLookupError):

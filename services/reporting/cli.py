@@ -1,7 +1,7 @@
 """Command-line pieces of the reporting service, registered by ``pantau`` (pantau/cli.py).
 
-``compare_app`` / :func:`compare` implement ``pantau compare URL_A URL_B [--area CODE]``;
-:func:`replay` implements ``pantau replay reporting``.
+:func:`compare` implements ``pantau compare [URL_A URL_B] [--area CODE]``; :func:`replay` runs
+``pantau replay reporting`` once pantau/cli.py has chosen the node's settings.
 """
 
 from __future__ import annotations
@@ -10,15 +10,31 @@ from typing import Annotated
 
 import typer
 
-from services.reporting.compare import compare_nodes
+from services.reporting.compare import CompareError, compare_nodes
+from services.reporting.settings import ReportingSettings
 
-compare_app = typer.Typer(help="Compare two reporting nodes", no_args_is_help=True)
+# Set by `pantau dev` (its settings file, pantau/local/discovery.py) for the commands beside it.
+NATIONAL_NODE_URL = "PANTAU_REPORTING_URL"
+PROVINCE_NODE_URL = "PANTAU_PROVINCE_NODE_URL"
 
 
-@compare_app.command("compare")
 def compare(
-    url_a: Annotated[str, typer.Argument(help="first node, e.g. http://127.0.0.1:8004")],
-    url_b: Annotated[str, typer.Argument(help="second node, e.g. http://127.0.0.1:8014")],
+    url_a: Annotated[
+        str | None,
+        typer.Argument(
+            envvar=NATIONAL_NODE_URL,
+            show_envvar=False,
+            help="first node, e.g. http://127.0.0.1:8004 (default: pantau dev's reporting)",
+        ),
+    ] = None,
+    url_b: Annotated[
+        str | None,
+        typer.Argument(
+            envvar=PROVINCE_NODE_URL,
+            show_envvar=False,
+            help="second node, e.g. http://127.0.0.1:8014 (default: pantau dev's province node)",
+        ),
+    ] = None,
     area: Annotated[
         str | None, typer.Option(help="area to start from (default: the narrower scope)")
     ] = None,
@@ -26,10 +42,25 @@ def compare(
         str | None, typer.Option(envvar="PANTAU_TOKEN", help="bearer token (default: ministry)")
     ] = None,
 ) -> None:
-    """Name the first area where two nodes' figures differ (exit 1), or say they agree."""
+    """Name the first area where two nodes' figures differ (exit 1), or say they agree.
+
+    Each area's checksum covers its whole subtree, so comparing at the top finds a difference
+    in any village below it.
+    """
     from shared.auth import issue_token
 
-    result = compare_nodes(url_a, url_b, area, token or issue_token("ministry", "ID"))
+    if url_a is None or url_b is None:
+        typer.echo(
+            "pantau: compare needs two reporting nodes: URL_A URL_B, or a running "
+            "`pantau dev --province-node 53` (its national and province node)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    try:
+        result = compare_nodes(url_a, url_b, area, token or issue_token("ministry", "ID"))
+    except CompareError as exc:
+        typer.echo(f"pantau: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(result.describe())
     if not result.same_watermark:
         typer.echo(f"watermark A: {result.watermark_a.get('positions')}")
@@ -37,32 +68,24 @@ def compare(
     raise typer.Exit(0 if result.agree else 1)
 
 
-def replay(
-    scope: Annotated[str | None, typer.Option(help="node scope (default REPORTING_SCOPE)")] = None,
-    processes: Annotated[
-        int | None,
-        typer.Option(min=1, help="processes folding the partitions (default: one per core)"),
-    ] = None,
-) -> None:
-    """Rebuild the reporting views from the topics beside the live ones, then swap them in."""
+def replay(settings: ReportingSettings, processes: int | None = None) -> None:
+    """Rebuild the node's views from the topics beside the live ones, then swap them in."""
     import asyncio
     import os
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from services.reporting.replay import replay as run_replay
-    from services.reporting.settings import ReportingSettings
     from shared.gc_tuning import tune_for_batches
 
     tune_for_batches()
-    settings = ReportingSettings() if scope is None else ReportingSettings(scope=scope)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ) as bar:
-        task = bar.add_task("replaying reporting", total=None)
+        task = bar.add_task(f"replaying reporting (scope {settings.scope})", total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -72,7 +95,3 @@ def replay(
         f"replayed {result.events} events ({result.tail_events} more while swapping)"
         f" in {result.seconds:.1f} s; the new views are live"
     )
-
-
-replay_app = typer.Typer(help="Replay the reporting views")
-replay_app.command("reporting")(replay)

@@ -29,8 +29,8 @@ class LogEvent:
 async def list_partitions(settings: ServiceSettings, topics: Sequence[str]) -> list[TopicPartition]:
     """Every partition of ``topics``, in topic and partition order."""
     consumer = _consumer(settings)
-    await consumer.start()
-    try:
+    try:  # stopped even when it could not start (no broker), or aiokafka warns of a leak
+        await consumer.start()
         await consumer.topics()
         return _partitions(consumer, topics)
     finally:
@@ -73,8 +73,8 @@ async def read_log(
     the live consumer already sent them to the dead-letter topic.
     """
     consumer = _consumer(settings)
-    await consumer.start()
     try:
+        await consumer.start()
         await consumer.topics()  # loads metadata of every topic before partitions are listed
         parts = _partitions(consumer, topics)
         if partitions is not None:
