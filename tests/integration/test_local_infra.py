@@ -21,6 +21,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from pantau import catalog
+from pantau.local import discovery
 from pantau.local.postgres import LocalPostgres, embedded_binaries, system_binaries
 from pantau.local.procs import is_root, port_is_free
 from pantau.local.tansu import TansuBroker, fetch_broker_addresses
@@ -170,9 +171,41 @@ def _processes_mentioning(text: str) -> set[int]:
     return found
 
 
-def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint() -> None:
+def _beside(args: list[str], env_file: Path, timeout: float = 180) -> subprocess.CompletedProcess:
+    """A command run in another terminal beside `pantau dev`: no settings of its own."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REGISTRY_", "REPORTING_", "KAFKA_", "PANTAU_", "DATABASE_URL"))
+    }
+    env["PANTAU_DEV_ENV_FILE"] = str(env_file)
+    return subprocess.run(
+        [sys.executable, "-m", "pantau.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def _until(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not within {timeout}s")
+        time.sleep(1)
+
+
+def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    """The README's session: `pantau dev --province-node 53`, and in another terminal the
+    commands that must find it by themselves (simulate, compare, replay); a killed service is
+    restarted; Ctrl-C stops everything and removes the settings file."""
     offset = random.randrange(20_000, 40_000)
-    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
+    env_file = tmp_path / "dev.env"
+    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1", PANTAU_DEV_ENV_FILE=str(env_file))
     for name in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"):  # the local stack, not the env's
         env.pop(name, None)
     proc = subprocess.Popen(
@@ -187,6 +220,8 @@ def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint() -> None:
             str(offset),
             "--ready-timeout",
             "150",
+            "--province-node",
+            "53",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -206,11 +241,19 @@ def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint() -> None:
         assert read_token(tokens["TOKEN_MINISTRY"]).role is Role.MINISTRY
         assert {"TOKEN_PROVINCE", "TOKEN_REGENCY", "TOKEN_MONITOR", "TOKEN_OPERATOR"} <= set(tokens)
 
-        # Every service with an app.py runs and is ready where the summary says.
-        urls = dict(re.findall(r"^  (\w+): (http://127\.0\.0\.1:\d+)", output, re.MULTILINE))
-        assert set(urls) == {s.name for s in catalog.runnable()}
+        # Every service with an app.py runs and is ready where the summary says, and so does
+        # the province node, on reporting's port + 10.
+        urls = dict(re.findall(r"^  ([\w-]+): (http://127\.0\.0\.1:\d+)", output, re.MULTILINE))
+        assert set(urls) == {s.name for s in catalog.runnable()} | {"reporting-53"}
         for url in urls.values():
             assert httpx.get(f"{url}/health/ready", timeout=10).status_code == 200
+        assert urls["reporting-53"].endswith(f":{8014 + offset}")
+        node = httpx.get(
+            f"{urls['reporting-53']}/v1/watermark",
+            headers={"Authorization": f"Bearer {tokens['TOKEN_MINISTRY']}"},
+            timeout=10,
+        ).json()
+        assert node["scope"] == "53"
 
         broker = re.search(r"^  broker: (\S+)", output, re.MULTILINE)
         assert broker is not None
@@ -219,18 +262,72 @@ def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint() -> None:
         run_dir = re.search(r"^  logs: (\S+)/logs", output, re.MULTILINE)
         assert run_dir is not None
 
+        # The settings of the running system, for the commands beside it.
+        written = discovery.read(env_file)
+        assert written is not None and written.pid == proc.pid
+        assert written.get("PANTAU_REPORTING_URL") == urls["reporting"]
+        assert written.get("PANTAU_PROVINCE_NODE_URL") == urls["reporting-53"]
+        assert written.get("REPORTING_KAFKA_BOOTSTRAP_SERVERS") == broker.group(1)
+
+        # In another terminal, as the README says: no address given anywhere.
+        simulated = _beside(["simulate", "--workers", "40", "--seed", "3"], env_file)
+        assert simulated.returncode == 0, simulated.stderr
+        agree = _until(
+            lambda: (r := _beside(["compare"], env_file)).returncode == 0 and r,
+            90,
+            "the national and the province node agreeing",
+        )
+        assert "nodes agree on 53 and everything below it" in agree.stdout
+        replayed = _beside(["replay", "reporting", "--processes", "2"], env_file)
+        assert replayed.returncode == 0, replayed.stderr
+        assert re.search(r"replayed \d+ events", replayed.stdout)
+        replayed = _beside(["replay", "reporting", "--scope", "53"], env_file)
+        assert replayed.returncode == 0, replayed.stderr
+        assert _beside(["compare"], env_file).returncode == 0
+
+        # One village changed by hand on the province node is found from the top.
+        import asyncio
+
+        async def tamper() -> str:
+            conn = await asyncpg.connect(written.get("PANTAU_PROVINCE_NODE_DATABASE_URL"))
+            try:
+                row = await conn.fetchrow(
+                    "SELECT area_code(area) AS village, key FROM projection.cube"
+                    " WHERE area >= 10000000000 AND n > 0 ORDER BY area, key LIMIT 1"
+                )
+                assert row is not None
+                village, key = row["village"], row["key"]
+                await conn.execute(
+                    "UPDATE projection.cube SET n = n + 1 WHERE area = area_id($1) AND key = $2",
+                    village,
+                    key,
+                )
+                return str(village)
+            finally:
+                await conn.close()
+
+        village = asyncio.run(tamper())
+        differs = _beside(["compare"], env_file)
+        assert differs.returncode == 1, differs.stderr
+        assert f"first area that differs is {village}" in differs.stdout
+        outside = _beside(["compare", "--area", "11"], env_file)
+        assert outside.returncode == 2
+        assert outside.stderr.strip() == "pantau: area 11 is outside node B's scope (53)"
+
         children = {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
         children |= _processes_mentioning(run_dir.group(1))  # the daemonised postmaster
         assert children
 
-        # A service that dies is announced loudly; the rest keeps running.
-        pids = dict(re.findall(r"Started (\w+) \(pid (\d+)\)", output))
-        victim = sorted(pids)[0]
+        # A service that dies is announced loudly and restarted; the rest keeps running.
+        pids = dict(re.findall(r"Started ([\w-]+) \(pid (\d+)\)", output))
+        victim = "registry"
         os.kill(int(pids[victim]), signal.SIGKILL)
         _read_until(lines, rf"SERVICE {victim.upper()} DIED", 30, seen)
-        for name, url in urls.items():
-            if name != victim:
-                assert httpx.get(f"{url}/health/ready", timeout=10).status_code == 200
+        _read_until(lines, rf"restarting {victim} \(restart 1", 30, seen)
+        _read_until(lines, rf"{victim} is ready again on {re.escape(urls[victim])}", 120, seen)
+        for url in urls.values():
+            assert httpx.get(f"{url}/health/ready", timeout=10).status_code == 200
+        children |= {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
@@ -240,6 +337,7 @@ def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint() -> None:
         assert _alive(children) == set()
         assert _processes_mentioning(run_dir.group(1)) == set()
         assert not Path(run_dir.group(1)).exists()
+        assert not env_file.exists()
         for url in urls.values():
             assert port_is_free(int(url.rsplit(":", 1)[1]))
     finally:
