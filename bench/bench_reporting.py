@@ -69,6 +69,7 @@ from bench._infra import (
 )
 from bench._reporting_data import event_stream, national_state
 from pantau.local.procs import free_port, terminate
+from services.reporting.checksums import read_checksums
 from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.store import ExtraAreas, apply_leaves
 from services.reporting.replay import replay
@@ -465,6 +466,30 @@ async def time_direct(dsn: str, codes: dict[str, str], requests: int) -> dict[st
     return out
 
 
+async def time_checksums(dsn: str, codes: dict[str, str], requests: int) -> dict[str, Any]:
+    """``read_checksums`` (each over the area's whole subtree, as `pantau compare` asks for it)
+    in the API's snapshot; the nation's reads every figure row of the node."""
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+    out: dict[str, Any] = {}
+    try:
+        for level, code in codes.items():
+            samples: list[float] = []
+            for i in range(requests + 2):
+                t0 = time.perf_counter()
+                async with (
+                    pool.acquire() as proxy,
+                    proxy.transaction(isolation="repeatable_read", readonly=True),
+                ):
+                    conn = cast(asyncpg.Connection, proxy)
+                    body = await read_checksums(conn, code, scope="ID", consumer="reporting")
+                if i >= 2:  # the first two warm the caches
+                    samples.append(time.perf_counter() - t0)
+            out[level] = {"area": code, "children": len(body["children"]), **percentiles(samples)}
+    finally:
+        await pool.close()
+    return out
+
+
 def start_server(infra: BenchInfra, dsn: str, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -546,6 +571,7 @@ async def summary_latency(infra: BenchInfra, args: argparse.Namespace) -> dict[s
         "load_average": load_average(),
         "direct": await time_direct(dsn, codes, args.requests),
         "http": await time_http(infra, dsn, codes, args.requests),
+        "checksums": await time_checksums(dsn, codes, max(5, args.requests // 20)),
     }
     print(f"[summary] {json.dumps(summary, default=str)}", flush=True)
     await drop_database(infra, dsn)
@@ -695,6 +721,12 @@ def _summary_rows(result: dict[str, Any]) -> Iterable[str]:
             f"{st['workers']:,} workers | "
             f"HTTP p50 {http['p50_ms']:.1f} / p99 {http['p99_ms']:.1f} ms; "
             f"direct p50 {direct['p50_ms']:.1f} / p99 {direct['p99_ms']:.1f} ms | p99 < 50 ms |"
+        )
+    for level, sums in s.get("checksums", {}).items():
+        yield (
+            f"| subtree checksums {level} `{sums['area']}` ({sums['children']} children, "
+            f"`pantau compare`), {st['workers']:,} workers | p50 {sums['p50_ms']:,.0f} / max "
+            f"{sums['max_ms']:,.0f} ms | — |"
         )
 
 
