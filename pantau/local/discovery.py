@@ -60,7 +60,7 @@ class DevEnv:
     path: Path
     pid: int
     values: dict[str, str]
-    applied: set[str] = field(default_factory=set)  # keys this process took from the file
+    applied: set[str] = field(default_factory=set)  # keys apply() took from the file
 
     def get(self, key: str) -> str | None:
         return self.values.get(key)

@@ -118,6 +118,28 @@ def test_replay_finds_the_database_pantau_dev_wrote(
     assert out == ""
 
 
+def test_replay_of_a_scope_uses_that_node_s_database_or_refuses(
+    _isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    national, province = closed_port(), closed_port()
+    values = {
+        "REPORTING_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{national}/pantau_reporting",
+        "PANTAU_PROVINCE_NODE": "53",
+        "PANTAU_PROVINCE_NODE_DATABASE_URL": (
+            f"postgresql://postgres@127.0.0.1:{province}/pantau_reporting_53"
+        ),
+    }
+    with running_dev(_isolated, values):
+        code, _, err = run(["replay", "reporting", "--scope", "53"], capsys)
+        assert f"127.0.0.1:{province}/pantau_reporting_53" in assert_one_line(code, err)
+        # Never one province's figures into the national node's database.
+        code, _, err = run(["replay", "reporting", "--scope", "32"], capsys)
+        line = assert_one_line(code, err)
+        assert code == 2 and "holds the national node, not scope 32" in line
+        code, _, err = run(["replay", "reporting"], capsys)
+        assert f"127.0.0.1:{national}/pantau_reporting " in assert_one_line(code, err)
+
+
 def test_environment_beats_the_file_and_options_beat_both(
     _isolated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
