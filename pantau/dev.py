@@ -249,15 +249,15 @@ class DevRunner:
         if stack.env_file is None:
             tail += f" --bootstrap {stack.bootstrap}"
         console.print(tail, soft_wrap=True)
-        if stack.options.province_node is not None:
-            console.print("\n[bold]Compare the national and the province node[/bold]:")
-            console.print("pantau compare", soft_wrap=True)
         if stack.broker is not None:
             console.print(
                 f"[dim](or per partition: {tansu_binary()} cat consume registry.worker.v1 "
                 f"--broker tcp://{stack.bootstrap} --partition 0)[/dim]",
                 soft_wrap=True,
             )
+        if stack.options.province_node is not None:
+            console.print("\n[bold]Compare the national and the province node[/bold]:")
+            console.print("pantau compare", soft_wrap=True)
         console.print("\nCtrl-C stops everything.", soft_wrap=True)
 
 
