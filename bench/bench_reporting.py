@@ -48,7 +48,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -439,55 +439,51 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def time_direct(dsn: str, codes: dict[str, str], requests: int) -> dict[str, Any]:
-    """``read_summary`` in its REPEATABLE READ read-only snapshot, as the API runs it."""
+Read = Callable[[asyncpg.Connection, str], Awaitable[dict[str, Any]]]
+
+
+async def time_reads(
+    dsn: str, codes: dict[str, str], requests: int, read: Read, warm: int = 10
+) -> dict[str, Any]:
+    """``read`` of each area in a REPEATABLE READ read-only snapshot, as the API runs it; the
+    first ``warm`` reads warm the caches and are not counted."""
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
     out: dict[str, Any] = {}
     try:
         for level, code in codes.items():
             samples: list[float] = []
-            for i in range(requests + 10):
+            for i in range(requests + warm):
                 t0 = time.perf_counter()
                 async with (
                     pool.acquire() as proxy,
                     proxy.transaction(isolation="repeatable_read", readonly=True),
                 ):
-                    conn = cast(asyncpg.Connection, proxy)
-                    body = await read_summary(conn, code, scope="ID", consumer="reporting")
-                if i >= 10:  # the first ten warm the caches
-                    samples.append(time.perf_counter() - t0)
-            out[level] = {
-                "area": code,
-                "children": len(body["children"]),
-                **percentiles(samples),
-            }
-    finally:
-        await pool.close()
-    return out
-
-
-async def time_checksums(dsn: str, codes: dict[str, str], requests: int) -> dict[str, Any]:
-    """``read_checksums`` (each over the area's whole subtree, as `pantau compare` asks for it)
-    in the API's snapshot; the nation's reads every figure row of the node."""
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
-    out: dict[str, Any] = {}
-    try:
-        for level, code in codes.items():
-            samples: list[float] = []
-            for i in range(requests + 2):
-                t0 = time.perf_counter()
-                async with (
-                    pool.acquire() as proxy,
-                    proxy.transaction(isolation="repeatable_read", readonly=True),
-                ):
-                    conn = cast(asyncpg.Connection, proxy)
-                    body = await read_checksums(conn, code, scope="ID", consumer="reporting")
-                if i >= 2:  # the first two warm the caches
+                    body = await read(cast(asyncpg.Connection, proxy), code)
+                if i >= warm:
                     samples.append(time.perf_counter() - t0)
             out[level] = {"area": code, "children": len(body["children"]), **percentiles(samples)}
     finally:
         await pool.close()
     return out
+
+
+async def time_direct(dsn: str, codes: dict[str, str], requests: int) -> dict[str, Any]:
+    """``read_summary``, as the API's summary endpoint runs it."""
+
+    async def read(conn: asyncpg.Connection, code: str) -> dict[str, Any]:
+        return await read_summary(conn, code, scope="ID", consumer="reporting")
+
+    return await time_reads(dsn, codes, requests, read)
+
+
+async def time_checksums(dsn: str, codes: dict[str, str], requests: int) -> dict[str, Any]:
+    """``read_checksums`` (each over the area's whole subtree, as `pantau compare` asks for it);
+    the nation's reads every figure row of the node."""
+
+    async def read(conn: asyncpg.Connection, code: str) -> dict[str, Any]:
+        return await read_checksums(conn, code, scope="ID", consumer="reporting")
+
+    return await time_reads(dsn, codes, requests, read, warm=2)
 
 
 def start_server(infra: BenchInfra, dsn: str, port: int) -> subprocess.Popen[bytes]:

@@ -27,6 +27,17 @@ def fetcher(client: httpx.AsyncClient) -> Fetch:
     return fetch
 
 
+async def workers_key(pool: asyncpg.Pool, area: str) -> int:
+    """A workers figure key with a count in ``area``."""
+    key = await pool.fetchval(
+        "SELECT min(key) FROM projection.cube AS c JOIN figure_keys AS k ON k.id = c.key"
+        " WHERE c.area = area_id($1) AND k.metric = 'workers' AND c.n > 0",
+        area,
+    )
+    assert key is not None
+    return int(key)
+
+
 async def test_compare_names_the_first_area_that_differs(make_database) -> None:
     dsns = [await make_database("services.reporting") for _ in range(2)]
     pools = [await asyncpg.create_pool(d, min_size=1, max_size=3) for d in dsns]
@@ -54,11 +65,7 @@ async def test_compare_names_the_first_area_that_differs(make_database) -> None:
             "SELECT area FROM projection.figures WHERE metric = 'workers' AND n > 0"
             " AND area LIKE '53.%.%.%' AND area NOT LIKE '%.0000' ORDER BY area LIMIT 1"
         )
-        key = await pools[1].fetchval(
-            "SELECT min(key) FROM projection.cube AS c JOIN figure_keys AS k ON k.id = c.key"
-            " WHERE c.area = area_id($1) AND k.metric = 'workers' AND c.n > 0",
-            village,
-        )
+        key = await workers_key(pools[1], village)
         # One village's figure changed by hand on the province node, its ancestors untouched:
         # every area above agrees row by row, only the subtree checksums can see it.
         await pools[1].execute(
@@ -80,11 +87,7 @@ async def test_compare_names_the_first_area_that_differs(make_database) -> None:
         # A worker counted in another village of the same district: the district, regency and
         # province rows are all equal on both nodes; the first village that differs is named.
         origin, neighbour = "53.71.01.1001", "53.71.01.1002"  # both in the stream
-        key = await pools[1].fetchval(
-            "SELECT min(key) FROM projection.cube AS c JOIN figure_keys AS k ON k.id = c.key"
-            " WHERE c.area = area_id($1) AND k.metric = 'workers' AND c.n > 0",
-            origin,
-        )
+        key = await workers_key(pools[1], origin)
         await pools[1].execute(
             "UPDATE projection.cube SET n = n - 1 WHERE area = area_id($1) AND key = $2",
             origin,

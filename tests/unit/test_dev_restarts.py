@@ -23,14 +23,8 @@ class Clock:
         return self.now
 
 
-def stack_running(argv: list[str], tmp_path: Path, clock: Clock) -> tuple[DevStack, ServiceProcess]:
-    stack = DevStack(
-        options=StackOptions(write_env_file=False),
-        say=lambda _: None,
-        warn=lambda _: None,
-        restart_policy=RestartPolicy(first_delay=1, max_delay=4, quick_seconds=60, give_up_after=4),
-        clock=clock,
-    )
+def start(stack: DevStack, argv: list[str], tmp_path: Path) -> ServiceProcess:
+    """A "registry" that is really ``argv``, started by the stack as it starts services."""
     running = ServiceProcess(
         service=catalog.get("registry"),
         port=0,
@@ -40,7 +34,18 @@ def stack_running(argv: list[str], tmp_path: Path, clock: Clock) -> tuple[DevSta
     )
     stack.services.append(running)
     stack._spawn(running)
-    return stack, running
+    return running
+
+
+def stack_running(argv: list[str], tmp_path: Path, clock: Clock) -> tuple[DevStack, ServiceProcess]:
+    stack = DevStack(
+        options=StackOptions(write_env_file=False),
+        say=lambda _: None,
+        warn=lambda _: None,
+        restart_policy=RestartPolicy(first_delay=1, max_delay=4, quick_seconds=60, give_up_after=4),
+        clock=clock,
+    )
+    return stack, start(stack, argv, tmp_path)
 
 
 CRASH = [sys.executable, "-c", "import sys; print('boom: no database'); sys.exit(3)"]
@@ -110,15 +115,7 @@ def test_deaths_are_reported_loudly(tmp_path: Path, gave_up: bool) -> None:
     runner = DevRunner(StackOptions(write_env_file=False), Console(file=out, width=120))
     runner.stack.clock = clock
     runner.stack.restart_policy = RestartPolicy(give_up_after=1 if gave_up else 5)
-    running = ServiceProcess(
-        service=catalog.get("registry"),
-        port=0,
-        database_url="",
-        log_path=tmp_path / "r.log",
-        argv=CRASH,
-    )
-    runner.stack.services.append(running)
-    runner.stack._spawn(running)
+    running = start(runner.stack, CRASH, tmp_path)
     try:
         assert running.proc is not None
         running.proc.wait(timeout=30)
