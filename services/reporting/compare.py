@@ -103,10 +103,29 @@ def _fetcher(client: httpx.AsyncClient, name: str) -> Fetch:
     return fetch
 
 
+async def _checksums(
+    get_a: Fetch, get_b: Fetch, area: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both nodes' checksums of ``area``, asked at once (the top ones scan a whole node)."""
+    return await _both(get_a(f"/v1/areas/{area}/checksums"), get_b(f"/v1/areas/{area}/checksums"))
+
+
+async def _both(
+    a: Awaitable[dict[str, Any]], b: Awaitable[dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both answers, asked at once; the first failure (node A's first) is raised."""
+    answers = await asyncio.gather(a, b, return_exceptions=True)
+    got: list[dict[str, Any]] = []
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            raise answer
+        got.append(answer)
+    return got[0], got[1]
+
+
 async def compare_with(get_a: Fetch, get_b: Fetch, area: str | None) -> Comparison:
     """The comparison walk over two fetchers of the nodes' JSON resources."""
-    wa = await get_a("/v1/watermark")
-    wb = await get_b("/v1/watermark")
+    wa, wb = await _both(get_a("/v1/watermark"), get_b("/v1/watermark"))
     start = area or _start_area(wa, wb)
     for name, mark in (("A", wa), ("B", wb)):
         scope = mark.get("scope", "ID")
@@ -114,8 +133,7 @@ async def compare_with(get_a: Fetch, get_b: Fetch, area: str | None) -> Comparis
             raise CompareError(f"area {start} is outside node {name}'s scope ({scope})")
     path = [start]
     current = start
-    ca = await get_a(f"/v1/areas/{current}/checksums")
-    cb = await get_b(f"/v1/areas/{current}/checksums")
+    ca, cb = await _checksums(get_a, get_b, current)
     agree = ca["checksum"] == cb["checksum"]
     first: str | None = None
     while not agree:
@@ -133,8 +151,7 @@ async def compare_with(get_a: Fetch, get_b: Fetch, area: str | None) -> Comparis
             first = child
             break
         current = child
-        ca = await get_a(f"/v1/areas/{current}/checksums")
-        cb = await get_b(f"/v1/areas/{current}/checksums")
+        ca, cb = await _checksums(get_a, get_b, current)
     return Comparison(
         area=start,
         agree=agree,
