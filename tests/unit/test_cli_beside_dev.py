@@ -175,6 +175,19 @@ def test_simulate_and_compare_find_the_services(
         assert f"node A (http://127.0.0.1:{national})" in assert_one_line(code, err)
 
 
+def test_token_is_signed_with_the_secret_pantau_dev_runs_with(
+    _isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import jwt
+
+    secret = "a-secret-of-this-machine-only-0123456789"
+    with running_dev(_isolated, {"PANTAU_TOKEN_SECRET": secret}):
+        code, out, err = run(["token", "--role", "ministry", "--area", "ID"], capsys)
+    assert code == 0, err
+    claims = jwt.decode(out.strip(), secret, algorithms=["HS256"])
+    assert claims["role"] == "ministry"
+
+
 def test_dev_does_not_read_another_dev_s_file(_isolated: Path) -> None:
     with running_dev(_isolated, {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}):
         with pytest.raises(SystemExit):
