@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,24 +93,26 @@ def token(
         _fail(str(exc), 2)
 
 
-def _refuse_development_secrets(settings: object) -> None:
-    """Outside `pantau dev`, a service must not run on the repository's public secrets."""
+def _refuse_weak_secrets(settings: object) -> None:
+    """Outside `pantau dev`, a service must not run on public or guessable secrets (the same
+    check as the app builder's, said before uvicorn starts)."""
     from shared.settings import (
         DEV_MODE_VARIABLE,
         AuthSettings,
         BaseSettings,
-        development_secrets_in_use,
+        development_mode,
+        secret_problems,
     )
 
-    if os.environ.get(DEV_MODE_VARIABLE, "").lower() in {"1", "true", "yes"}:
+    if development_mode():
         return
     checked = [AuthSettings()] + ([settings] if isinstance(settings, BaseSettings) else [])
-    public = development_secrets_in_use(*checked)
-    if public:
+    problems = secret_problems(*checked)
+    if problems:
         _fail(
-            f"{', '.join(public)} still hold the public development defaults: anyone could "
-            f"forge tokens. Set them to secrets of your own (e.g. `openssl rand -hex 32`), or "
-            f"set {DEV_MODE_VARIABLE}=1 on a development machine.",
+            f"{'; '.join(problems)}: anyone could forge tokens. Set them to secrets of your own "
+            f"(e.g. `openssl rand -hex 32`), or set {DEV_MODE_VARIABLE}=1 on a development "
+            "machine.",
             2,
         )
 
@@ -171,7 +172,7 @@ def serve(
     if not found.has_app:
         _fail(f"service {service!r} has no app.py yet", 2)
     settings = catalog.settings_class(found)()
-    _refuse_development_secrets(settings)
+    _refuse_weak_secrets(settings)
     bind_host, bind_port = host or settings.host, port or settings.http_port
     if not port_is_free(bind_port, bind_host):
         _fail(

@@ -20,7 +20,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_TOKEN_SECRET = "pantau-dev-secret-change-me-in-production"
 DEV_MODE_VARIABLE = "PANTAU_DEV"
-_DEV_SECRET_MARK = "pantau-dev-"
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_DISTINCT = 12
 # Words that make a secret guessable whatever surrounds them.
@@ -81,23 +80,6 @@ def secret_problems(*settings: BaseSettings) -> list[str]:
 
 def _is(weakness: str) -> str:
     return weakness if weakness.startswith(("shorter", "fewer")) else f"weak: {weakness}"
-
-
-def development_secrets_in_use(*settings: BaseSettings) -> list[str]:
-    """Names of secret settings still holding the public development defaults.
-
-    Every development default starts with ``pantau-dev-``: anyone who has read the repository
-    knows them, so a service started for real with one would accept forged tokens.
-    """
-    found = []
-    for item in settings:
-        prefix = str(item.model_config.get("env_prefix", "")).upper()
-        for name in type(item).model_fields:
-            value = getattr(item, name)
-            secret = name.endswith("secret") and isinstance(value, str)
-            if secret and value.startswith(_DEV_SECRET_MARK):
-                found.append(f"{prefix}{name.upper()}")
-    return found
 
 
 class AuthSettings(BaseSettings):

@@ -20,7 +20,8 @@ DESCRIPTION = """Village, district, regency, province and national views built f
 log. Each event updates its village and every ancestor in the transaction that records it as
 consumed, so at every instant an area's figures equal the sum of its children's. A node may be
 scoped to one area's subtree (`REPORTING_SCOPE=53`); `GET /v1/watermark` and
-`GET /v1/areas/{code}/checksums` let two nodes be compared (`pantau compare`).
+`GET /v1/areas/{code}/checksums` (each area's checksum covers its whole subtree, villages
+included) let two nodes be compared from the top (`pantau compare`).
 
 **Errors.** 401 no or bad token; 403 outside your jurisdiction; 404 an area this node does not
 hold; 422 a parameter is at fault, named in `loc` (values are never echoed); 429 a rate limit is

@@ -86,3 +86,15 @@ def test_serve_refuses_the_public_development_secrets(monkeypatch) -> None:
     assert "PANTAU_TOKEN_SECRET" in result.stderr
     assert "REGISTRY_NIK_HMAC_SECRET" in result.stderr
     assert "PANTAU_DEV=1" in result.stderr
+
+
+def test_serve_refuses_a_weak_secret_before_starting(monkeypatch) -> None:
+    monkeypatch.delenv("PANTAU_DEV", raising=False)
+    monkeypatch.setenv("PANTAU_TOKEN_SECRET", "password12345678")
+    monkeypatch.setenv("REGISTRY_NIK_HMAC_SECRET", "0f4c1d9e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d")
+
+    result = runner.invoke(app, ["serve", "registry"])
+
+    assert result.exit_code == 2
+    assert "PANTAU_TOKEN_SECRET is" in result.stderr
+    assert "REGISTRY_NIK_HMAC_SECRET" not in result.stderr
