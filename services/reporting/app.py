@@ -28,6 +28,7 @@ hold; 422 a parameter is at fault, named in `loc` (values are never echoed); 429
 spent (`Retry-After`): too many requests without a valid token from one address, or too many
 calls of the expensive `summary/as-of` and `export.csv?as_of=` reads per caller or address."""
 
+
 async def dashboard() -> HTMLResponse:
     """The dashboard: paste a token (`pantau token`); it is kept in this tab only."""
     page = resources.files("services.reporting") / "static" / "dashboard.html"

@@ -201,6 +201,11 @@ class CaseOpened(_Deadline, type="case-opened", topic=Topic.CASE):
     worker_id: uuid.UUID | None = Field(default=None, description="null: an unregistered worker")
     agency_id: uuid.UUID | None = Field(description="the placement agency the complaint names")
     channel: IntakeChannel = Field(description="how the case came in")
+    opened_on: date | None = Field(
+        default=None,
+        description="the day the case was registered (may be before the event, for a case "
+        "entered later); always set by the cases service",
+    )
     verified: bool = Field(description="false: a worker's or family's report not yet triaged")
     status: CaseStatus = CaseStatus.NEW
 
@@ -257,6 +262,11 @@ class CaseClosed(_Deadline, type="case-closed", topic=Topic.CASE):
 
     reason: ClosureReason
     merged_into: uuid.UUID | None = Field(description="the case a duplicate was merged into")
+    closed_on: date | None = Field(
+        default=None,
+        description="the day the case was closed (may be before the event); always set by the "
+        "cases service",
+    )
 
     @model_validator(mode="after")
     def _no_clock_runs(self) -> Self:

@@ -170,9 +170,7 @@ async def test_registered_on_defaults_to_today(client, db):
         "2025-02-30",
     ],
 )
-async def test_an_implausible_registration_day_is_422_and_writes_nothing(
-    client, db, registered_on
-):
+async def test_an_implausible_registration_day_is_422_and_writes_nothing(client, db, registered_on):
     before = await counts(db)
     body = registration(registered_on=registered_on)
     response = await client.post("/v1/workers", json=body, headers=VILLAGE_OFFICER)

@@ -54,9 +54,7 @@ def _documented_fields(section: str) -> dict[str, str]:
 
 
 def _nullable(annotation: Any) -> bool:
-    return get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(
-        annotation
-    )
+    return get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation)
 
 
 def test_generated_parts_are_current() -> None:
@@ -71,9 +69,7 @@ def test_the_envelope_table_lists_every_envelope_field() -> None:
     assert set(_documented_fields(section)) == set(Envelope.model_fields)
 
 
-@pytest.mark.parametrize(
-    ("event_type", "version"), sorted(EVENT_MODELS), ids=lambda v: str(v)
-)
+@pytest.mark.parametrize(("event_type", "version"), sorted(EVENT_MODELS), ids=lambda v: str(v))
 def test_every_event_type_and_field_is_described(event_type: str, version: int) -> None:
     model = EVENT_MODELS[(event_type, version)]
     topic = _section(CONTRACT, re.compile(rf"^`{re.escape(model.topic)}`"))

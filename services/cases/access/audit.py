@@ -39,8 +39,9 @@ class AuditRecord:
     grant_id: uuid.UUID | None = None  # the grant a read relied on
 
 
-def _kebab(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+def event_name(event: happened.CaseEvent) -> str:
+    """The event's name as audit rows give it: ``CaseEscalated`` → ``case-escalated``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", type(event).__name__).lower()
 
 
 def _record(
@@ -84,7 +85,7 @@ def changes(
     """One record per event a command recorded; a consent override with its reason."""
     out = []
     for event in recorded:
-        what = _kebab(type(event).__name__)
+        what = event_name(event)
         if isinstance(event, happened.CaseReferred) and event.consent_overridden:
             action, reason = AuditAction.CONSENT_OVERRIDE, event.override_reason
         else:

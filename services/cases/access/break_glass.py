@@ -44,9 +44,14 @@ class BreakGlassGrant:
 
 
 def break_the_glass(
-    actor: Actor, case: Case, reason: str, now: datetime, grant_id: uuid.UUID
+    actor: Actor,
+    case: Case,
+    reason: str,
+    now: datetime,
+    grant_id: uuid.UUID,
+    duration: timedelta = GRANT_DURATION,
 ) -> BreakGlassGrant:
-    """Grant ``actor`` the case file of ``case`` until ``now`` + 3 hours."""
+    """Grant ``actor`` the case file of ``case`` until ``now`` + ``duration`` (3 hours)."""
     if actor.role not in MAY_BREAK_THE_GLASS:
         raise NotPermitted("only case workers and supervisors may break the glass")
     if now.tzinfo is None:
@@ -62,5 +67,5 @@ def break_the_glass(
         area=actor.area,
         reason=stated,
         granted_at=now,
-        expires_at=now + GRANT_DURATION,
+        expires_at=now + duration,
     )

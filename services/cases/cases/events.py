@@ -51,6 +51,7 @@ class CaseFacts:
 @dataclass(frozen=True, kw_only=True)
 class CaseOpened(CaseEvent):
     facts: CaseFacts
+    opened_on: date
     channel: IntakeChannel
     verified: bool
     status: CaseStatus

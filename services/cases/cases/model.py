@@ -210,6 +210,7 @@ class Case:
             happened.CaseOpened(
                 case_id=self.id,
                 facts=self.facts,
+                opened_on=on,
                 channel=self.channel,
                 verified=self.verified,
                 status=self.status,

@@ -50,6 +50,7 @@ def payload(event: events.CaseEvent) -> contract.EventData | None:
         case events.CaseOpened():
             return contract.CaseOpened(
                 **_facts(event.facts),
+                opened_on=event.opened_on,
                 channel=event.channel,
                 verified=event.verified,
                 status=event.status,
@@ -88,7 +89,11 @@ def payload(event: events.CaseEvent) -> contract.EventData | None:
             )
         case events.CaseClosed():
             return contract.CaseClosed(
-                reason=event.reason, merged_into=event.merged_into, due_on=None, due_clock=None
+                reason=event.reason,
+                merged_into=event.merged_into,
+                closed_on=event.closed_on,
+                due_on=None,
+                due_clock=None,
             )
         case events.CaseReopened():
             return contract.CaseReopened(

@@ -1,0 +1,1 @@
+"""The case workers' directory: who may be assigned cases, their sex and their area."""

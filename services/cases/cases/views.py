@@ -1,0 +1,378 @@
+"""HTTP routes of cases: ``/v1/cases`` and the steps under ``/v1/cases/{case_id}``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated, Any, cast
+
+import asyncpg
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from services.cases.access.policy import Visibility
+from services.cases.answers import Forbidden
+from services.cases.cases import repository, service
+from services.cases.cases.schemas import (
+    ActionIn,
+    AssignmentIn,
+    BreakGlassIn,
+    BreakGlassOut,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    CaseState,
+    CaseSummaryOut,
+    CaseWorkerRequestIn,
+    ClosureIn,
+    ConsentChangeIn,
+    EscalationIn,
+    ReferralIn,
+    ReopeningIn,
+)
+from services.cases.roles import CaseHandler, CaseReader, GlassBreaker, Officer
+from services.cases.settings import CasesSettings
+from shared import idempotency
+from shared.auth import Principal, principal_key, require_area
+from shared.contract.codes import CaseCategory, CaseStatus, Level
+from shared.contract.envelope import AREA_CODE
+from shared.fields import Limit, Offset
+from shared.idempotency import IdempotencyKey
+from shared.service import audit
+from shared.service.db import Pool, idempotent_write, replay, transaction
+from shared.service.errors import COMMON_RESPONSES, ErrorOut
+from shared.service.group_commit import GroupCommit
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+CASE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMON_RESPONSES,
+    404: {"model": ErrorOut, "description": "no such case"},
+}
+STEP_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **CASE_RESPONSES,
+    409: {"model": ErrorOut, "description": "the case's state does not allow this step"},
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseState,
+    summary="Open a case",
+    responses={**COMMON_RESPONSES, 409: {"model": ErrorOut, "description": "never for intake"}},
+)
+async def open_case(
+    body: CaseIn,
+    request: Request,
+    principal: Officer,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Open a case for a registered worker (`worker_id`) or for someone never registered
+    (`village`, `sex`), in your jurisdiction. It starts at your office's level, at province level
+    at least for trafficking, sexual harassment and any GBV type. Publishes `case-opened`
+    (sequence 1) on `cases.case.v1`, without the narrative or anything identifying."""
+    fingerprint = ""
+    if key is not None:
+        fingerprint = idempotency.request_fingerprint(
+            request.method, request.url.path, body.model_dump(mode="json")
+        )
+        async with pool.acquire() as conn:
+            stored = await idempotency.lookup(
+                cast(asyncpg.Connection, conn),
+                principal=principal_key(principal),
+                key=key,
+                fingerprint=fingerprint,
+            )
+        if stored is not None:
+            return replay(stored)
+    opening = await service.prepare_opening(pool, principal, body, key=key, fingerprint=fingerprint)
+    intake: GroupCommit[service.Opening, service.Opened] = request.app.state.intake
+    outcome = await intake.submit(opening)
+    if isinstance(outcome, service.Replayed):
+        return replay(outcome.answer)
+    return JSONResponse(outcome.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
+
+
+@router.get(
+    "",
+    response_model=CasePage,
+    summary="List case summaries in your jurisdiction",
+    responses=COMMON_RESPONSES,
+)
+async def list_cases(
+    principal: CaseReader,
+    pool: Pool,
+    area: Annotated[
+        str | None,
+        Query(pattern=AREA_CODE, description="an area in your jurisdiction; default: all of it"),
+    ] = None,
+    status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
+    level: Level | None = None,
+    category: CaseCategory | None = None,
+    verified: Annotated[bool | None, Query(description="false: reports awaiting triage")] = None,
+    mine: Annotated[bool, Query(description="only the cases assigned to you")] = False,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> CasePage:
+    """Newest first: category, level, status, deadline, whether assigned — never the file.
+    Every case listed is audited as read."""
+    within = area or principal.area
+    require_area(principal, within)
+    filters = repository.Filters(
+        status=status_,
+        level=level,
+        category=category,
+        verified=verified,
+        assignee_subject=principal.sub if mine else None,
+    )
+    async with transaction(pool) as conn:
+        rows = await repository.summaries(conn, within, filters, limit=limit + 1, offset=offset)
+        items = [CaseSummaryOut.model_validate(dict(r)) for r in rows[:limit]]
+        await audit.record_reads(conn, principal, "case.list", "case_id", [i.id for i in items])
+    more = len(rows) > limit
+    return CasePage(
+        items=items, limit=limit, offset=offset, next_offset=offset + limit if more else None
+    )
+
+
+@router.get(
+    "/{case_id}",
+    response_model=CaseOut,
+    summary="Read a case",
+    responses={
+        **CASE_RESPONSES,
+        403: {"model": ErrorOut, "description": "outside your role or your jurisdiction (audited)"},
+    },
+)
+async def read_case(case_id: uuid.UUID, principal: CaseReader, pool: Pool) -> CaseOut:
+    """The summary for everyone in the jurisdiction; the case file (narrative, the survivor's
+    identity, consent, history) for the assigned case worker, supervisors of the area, officers
+    triaging a report, and a break-the-glass grant. Every read is audited with what was seen,
+    also a refused one."""
+    async with transaction(pool) as conn:
+        outcome = await service.read(conn, principal, case_id)
+    if outcome.seen is Visibility.NONE or outcome.case is None:
+        raise Forbidden(service.OUTSIDE)
+    return outcome.case
+
+
+def _step(
+    path: str, summary: str, description: str
+) -> Any:  # a decorator for the POST steps, all answered alike
+    return router.post(
+        path,
+        response_model=CaseState,
+        summary=summary,
+        description=description,
+        responses=STEP_RESPONSES,
+    )
+
+
+async def _write(
+    request: Request,
+    pool: asyncpg.Pool,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel,
+    action: Any,
+) -> JSONResponse:
+    return await idempotent_write(pool, request, principal, key, body, status.HTTP_200_OK, action)
+
+
+@_step(
+    "/{case_id}/escalation",
+    "Escalate a case one level up",
+    "With an `EscalationReason` code and an optional note (kept here). Publishes "
+    "`case-escalated`; an assignee whose area does not contain the new handling area no "
+    "longer holds the case. 409 at the national level or for a closed case.",
+)
+async def escalate(
+    case_id: uuid.UUID,
+    body: EscalationIn,
+    request: Request,
+    principal: CaseHandler,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _write(
+        request, pool, principal, key, body, lambda c: service.escalate(c, principal, case_id, body)
+    )
+
+
+@_step(
+    "/{case_id}/assignment",
+    "Assign a case worker",
+    "`assignee`: the case worker's token subject, from the directory (`/v1/case-workers`). If "
+    "the survivor asked for a case worker of a given sex and one is available, another is "
+    "refused (409); when none is, the assignment records `requested_sex_honoured: false`.",
+)
+async def assign(
+    case_id: uuid.UUID,
+    body: AssignmentIn,
+    request: Request,
+    principal: CaseHandler,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _write(
+        request, pool, principal, key, body, lambda c: service.assign(c, principal, case_id, body)
+    )
+
+
+@_step(
+    "/{case_id}/referral",
+    "Refer a case to an organisation",
+    "Needs the survivor's recorded consent to referral; without it, 409 unless a supervisor "
+    "gives `override_reason` (audited). The file goes along only with consent to sharing.",
+)
+async def refer(
+    case_id: uuid.UUID,
+    body: ReferralIn,
+    request: Request,
+    principal: CaseHandler,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _write(
+        request, pool, principal, key, body, lambda c: service.refer(c, principal, case_id, body)
+    )
+
+
+@_step(
+    "/{case_id}/actions",
+    "Record an action",
+    "A service, a workflow step (`assessment`, `case_plan`, `services_completed`) or a deadline "
+    "step; publishes `case-action-taken` with the status and next deadline after it.",
+)
+async def act(
+    case_id: uuid.UUID,
+    body: ActionIn,
+    request: Request,
+    principal: CaseHandler,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _write(
+        request, pool, principal, key, body, lambda c: service.act(c, principal, case_id, body)
+    )
+
+
+@_step(
+    "/{case_id}/closure",
+    "Close a case",
+    "With a `ClosureReason`: `resolved` needs services implemented, a deadline outcome needs "
+    "its clock ended, `duplicate` names `merged_into`. Every clock stops.",
+)
+async def close(
+    case_id: uuid.UUID,
+    body: ClosureIn,
+    request: Request,
+    principal: CaseHandler,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _write(
+        request, pool, principal, key, body, lambda c: service.close(c, principal, case_id, body)
+    )
+
+
+@_step(
+    "/{case_id}/reopening",
+    "Reopen a closed case",
+    "Back to assessment, with a `ReopeningReason`; the documents clock starts again while "
+    "documents are incomplete.",
+)
+async def reopen(
+    case_id: uuid.UUID,
+    body: ReopeningIn,
+    request: Request,
+    principal: CaseHandler,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _write(
+        request, pool, principal, key, body, lambda c: service.reopen(c, principal, case_id, body)
+    )
+
+
+@_step(
+    "/{case_id}/consent",
+    "Record the survivor's consent",
+    "To referral and to sharing the file (the assigned case worker or a supervisor). Kept "
+    "here and audited; no event is published.",
+)
+async def record_consent(
+    case_id: uuid.UUID,
+    body: ConsentChangeIn,
+    request: Request,
+    principal: CaseHandler,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _write(
+        request,
+        pool,
+        principal,
+        key,
+        body,
+        lambda c: service.record_consent(c, principal, case_id, body),
+    )
+
+
+@_step(
+    "/{case_id}/case-worker-request",
+    "Record the survivor's requested sex of case worker",
+    "`sex` null: no preference. Kept here and audited; assignment honours it.",
+)
+async def request_case_worker(
+    case_id: uuid.UUID,
+    body: CaseWorkerRequestIn,
+    request: Request,
+    principal: CaseHandler,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _write(
+        request,
+        pool,
+        principal,
+        key,
+        body,
+        lambda c: service.request_case_worker(c, principal, case_id, body.sex),
+    )
+
+
+@router.post(
+    "/{case_id}/break-glass",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BreakGlassOut,
+    summary="Open a case file you do not see by right, for a stated reason",
+    responses={
+        **CASE_RESPONSES,
+        409: {"model": ErrorOut, "description": "you see this file by right already"},
+    },
+)
+async def break_glass(
+    case_id: uuid.UUID,
+    body: BreakGlassIn,
+    request: Request,
+    principal: GlassBreaker,
+    pool: Pool,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Case workers and supervisors: the file opens to you for a few hours (3 by default);
+    the grant and its reason are audited, and so is every read through it."""
+    settings: CasesSettings = request.app.state.settings
+    duration = timedelta(hours=settings.break_glass_hours)
+    return await idempotent_write(
+        pool,
+        request,
+        principal,
+        key,
+        body,
+        status.HTTP_201_CREATED,
+        lambda c: service.open_the_glass(c, principal, case_id, body.reason, duration),
+    )

@@ -1,0 +1,494 @@
+"""The cases API over a real PostgreSQL: intake, who sees what, the workflow's refusals, consent
+and its audited override, assignment by the survivor's requested sex, break the glass.
+
+The app runs with its lifespan but without relay or broker: events are read from the outbox,
+worker facts are fed to the replica as the registry's events. Reports and triage are in
+test_cases_reports.py; the path through the broker in test_cases_events.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+
+from tests.support.cases import (
+    MINISTRY,
+    OFFICER,
+    OTHER_REGENCY,
+    OTHER_VILLAGE,
+    PROVINCE,
+    PROVINCE_OFFICER,
+    REGENCY,
+    REGENCY_OFFICER,
+    SUPERVISOR,
+    VILLAGE,
+    auth,
+    cases_client,
+    counts,
+    departed,
+    feed_replica,
+    offline_settings,
+    outbox_events,
+    registered,
+    unregistered,
+    worker_event,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def dsn(make_database) -> str:
+    return str(await make_database("services.cases"))
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with cases_client(offline_settings(dsn, migrate_on_start=False)) as (_, client):
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def open_case(
+    client: httpx.AsyncClient, body: dict[str, Any] | None = None, headers: Any = OFFICER
+) -> dict[str, Any]:
+    response = await client.post("/v1/cases", json=body or unregistered(), headers=headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def step(
+    client: httpx.AsyncClient, case_id: str, path: str, body: dict[str, Any], headers: Any
+) -> httpx.Response:
+    return await client.post(f"/v1/cases/{case_id}/{path}", json=body, headers=headers)
+
+
+async def add_case_worker(
+    client: httpx.AsyncClient, sex: str, area: str = REGENCY, supervisor: Any = SUPERVISOR
+) -> str:
+    subject = f"cw-{sex}-{uuid.uuid4().hex[:8]}"
+    response = await client.post(
+        "/v1/case-workers",
+        json={"subject": subject, "sex": sex, "area": area},
+        headers=supervisor,
+    )
+    assert response.status_code == 201, response.text
+    return subject
+
+
+# -- intake -----------------------------------------------------------------------------------------
+async def test_a_case_for_a_registered_worker_takes_her_facts_from_the_replica(client, dsn, db):
+    worker_id, agency_id = uuid.uuid4(), uuid.uuid4()
+    await feed_replica(
+        dsn,
+        [
+            worker_event(worker_id, 1, registered(procedural=True), OTHER_VILLAGE),
+            worker_event(worker_id, 2, departed(agency_id), OTHER_VILLAGE),
+        ],
+    )
+    body = {
+        "worker_id": str(worker_id),
+        "category": "unpaid_wages",
+        "channel": "phone",
+        "narrative": "Gaji tidak dibayar sejak Maret.",
+        "consent": {"referral": True, "sharing": True},
+    }
+    opened = await open_case(client, body, REGENCY_OFFICER)
+    assert (opened["level"], opened["status"], opened["verified"]) == ("regency", "new", True)
+    assert opened["due_clock"] == "documents_incomplete"
+
+    (event,) = await outbox_events(db, opened["id"])
+    assert (event.type, event.sequence, event.area, event.source) == (
+        "case-opened",
+        1,
+        OTHER_VILLAGE,
+        "cases",
+    )
+    assert event.data["worker_id"] == str(worker_id)
+    assert event.data["agency_id"] == str(agency_id), "the worker's placement agency by default"
+    assert (event.data["sex"], event.data["procedural"]) == ("female", True)
+    assert event.data["due_on"] == opened["due_on"]
+    assert "narrative" not in event.data and "Gaji" not in event.model_dump_json()
+
+
+async def test_trafficking_and_any_gbv_type_start_at_the_province(client):
+    trafficking = await open_case(client, unregistered(category="trafficking"))
+    violence = await open_case(
+        client, unregistered(category="employer_violence", gbv_type="physical_assault")
+    )
+    assert trafficking["level"] == violence["level"] == "province"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (unregistered(village=None), "village"),
+        (unregistered(sex=None), "sex"),
+        (unregistered(village="53.71.01.9999"), "village"),  # the shape of a village, unknown
+        (unregistered(village="53.71"), "village"),
+        (unregistered(category="homesick"), "category"),
+        (unregistered(channel="public_report"), "channel"),
+        (unregistered(narrative=""), "narrative"),
+        (unregistered(narrative="a\x00b"), "narrative"),
+        (unregistered(narrative="x" * 10_001), "narrative"),
+        (unregistered(opened_on="0001-01-01"), "opened_on"),
+        (unregistered(opened_on="2099-01-01"), "opened_on"),
+        (unregistered(worker_id=str(uuid.uuid4())), "worker_id"),
+        (unregistered(gbv_type="rape", consent={"referral": "maybe"}), "referral"),
+        (unregistered(nik="5371015403980001"), "nik"),
+    ],
+)
+async def test_every_bad_intake_is_a_422_naming_the_field_and_writes_nothing(
+    client, db, body, field
+):
+    before = await counts(db)
+    response = await client.post("/v1/cases", json=body, headers=OFFICER)
+    assert response.status_code == 422, response.text
+    assert any(field in error["loc"] for error in response.json()["detail"]), response.text
+    assert "5371015403980001" not in response.text
+    assert await counts(db) == before
+
+
+async def test_a_case_outside_the_officers_village_is_403_and_writes_nothing(client, db):
+    before = await counts(db)
+    response = await client.post(
+        "/v1/cases", json=unregistered(village=OTHER_VILLAGE), headers=OFFICER
+    )
+    assert response.status_code == 403
+    assert await counts(db) == before
+
+
+async def test_intake_is_idempotent_under_a_key(client, db):
+    headers = {**OFFICER, "Idempotency-Key": f"intake-{uuid.uuid4()}"}
+    first = await client.post("/v1/cases", json=unregistered(), headers=headers)
+    before = await counts(db)
+    again = await client.post("/v1/cases", json=unregistered(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert await counts(db) == before
+    other = await client.post("/v1/cases", json=unregistered(category="sick"), headers=headers)
+    assert other.status_code == 422
+
+
+# -- who sees what ------------------------------------------------------------------------------------
+async def test_a_regency_officer_sees_the_category_but_never_the_narrative(client, db):
+    narrative = "Dia dipukul majikan dan paspornya ditahan. Rahasia-7731."
+    opened = await open_case(client, unregistered(narrative=narrative, category="sick"))
+
+    read = await client.get(f"/v1/cases/{opened['id']}", headers=REGENCY_OFFICER)
+    assert read.status_code == 200
+    case = read.json()
+    assert (case["category"], case["level"], case["status"]) == ("sick", "village", "new")
+    assert case["seen"] == "summary" and case["file"] is None
+    assert "Rahasia-7731" not in read.text and "female" not in read.text
+
+    listed = await client.get("/v1/cases", params={"area": REGENCY}, headers=REGENCY_OFFICER)
+    assert opened["id"] in [c["id"] for c in listed.json()["items"]]
+    assert "Rahasia-7731" not in listed.text
+
+    file = await client.get(f"/v1/cases/{opened['id']}", headers=SUPERVISOR)
+    assert file.json()["seen"] == "file"
+    assert file.json()["file"]["narrative"] == narrative
+
+    audited = await db.fetch(
+        "SELECT role, action, what FROM audit_log WHERE case_id = $1 ORDER BY id", opened["id"]
+    )
+    reads = [(r["role"], r["what"]) for r in audited if r["action"] == "case.read"]
+    assert reads == [("regency-officer", "summary"), ("supervisor", "file")]
+    assert ("regency-officer", "case.list") in {(r["role"], r["action"]) for r in audited}
+
+
+async def test_outside_the_jurisdiction_a_read_is_refused_and_audited(client, db):
+    opened = await open_case(client)
+    elsewhere = auth("village-officer", OTHER_VILLAGE)
+    response = await client.get(f"/v1/cases/{opened['id']}", headers=elsewhere)
+    assert response.status_code == 403
+    assert VILLAGE not in response.text
+    what = await db.fetchval(
+        "SELECT what FROM audit_log WHERE case_id = $1 AND action = 'case.read'", opened["id"]
+    )
+    assert what == "none"
+    operator = auth("operator", "ID")
+    assert (await client.get(f"/v1/cases/{opened['id']}", headers=operator)).status_code == 403
+    assert (await client.get("/v1/cases", headers=operator)).status_code == 403
+    monitor = await client.get(f"/v1/cases/{opened['id']}", headers=auth("monitor", PROVINCE))
+    assert monitor.json()["seen"] == "summary"
+
+
+async def test_listing_filters_and_pages_within_the_jurisdiction(client):
+    opened = await open_case(client, unregistered(category="debt_bondage"))
+    page = await client.get(
+        "/v1/cases",
+        params={"category": "debt_bondage", "level": "village", "status": "new", "limit": 1},
+        headers=PROVINCE_OFFICER,
+    )
+    assert page.status_code == 200
+    assert [c["id"] for c in page.json()["items"]] == [opened["id"]] or page.json()["next_offset"]
+    outside = await client.get("/v1/cases", params={"area": "52"}, headers=PROVINCE_OFFICER)
+    assert outside.status_code == 403
+
+
+# -- the workflow -------------------------------------------------------------------------------------
+async def test_an_impossible_transition_is_409_and_changes_nothing(client, db):
+    opened = await open_case(client, unregistered(documents_complete=True))
+    case_id = opened["id"]
+    before = await counts(db)
+    for path, body in [
+        ("closure", {"reason": "resolved"}),
+        ("actions", {"action": "case_plan"}),
+        ("actions", {"action": "services_completed"}),
+        ("reopening", {"reason": "new_information"}),
+        ("closure", {"reason": "documents_incomplete"}),
+    ]:
+        response = await step(client, case_id, path, body, OFFICER)
+        assert response.status_code == 409, (path, body, response.text)
+    assert await counts(db) == before
+
+    for action in ("assessment", "case_plan", "medical", "services_completed"):
+        response = await step(client, case_id, "actions", {"action": action}, OFFICER)
+        assert response.status_code == 200, response.text
+    assert response.json()["status"] == "services_implemented"
+    closed = await step(client, case_id, "closure", {"reason": "resolved"}, OFFICER)
+    assert closed.json()["status"] == "closed" and closed.json()["due_on"] is None
+    again = await step(client, case_id, "closure", {"reason": "resolved"}, OFFICER)
+    assert again.status_code == 409
+    reopened = await step(client, case_id, "reopening", {"reason": "problem_recurred"}, OFFICER)
+    assert reopened.json()["status"] == "assessment"
+
+    published = await outbox_events(db, case_id)
+    assert [e.sequence for e in published] == list(range(1, len(published) + 1))
+    assert [e.type for e in published][-2:] == ["case-closed", "case-reopened"]
+    assert published[-2].data["reason"] == "resolved"
+
+
+async def test_a_deadline_step_moves_the_deadline_the_events_carry(client, db):
+    opened = await open_case(client)
+    assert opened["due_clock"] == "documents_incomplete"
+    done = await step(client, opened["id"], "actions", {"action": "documents_completed"}, OFFICER)
+    assert (done.json()["due_on"], done.json()["due_clock"]) == (None, None)
+    asked = await step(
+        client, opened["id"], "actions", {"action": "clarification_requested"}, OFFICER
+    )
+    assert asked.json()["due_clock"] == "clarification_unanswered"
+    events = await outbox_events(db, opened["id"])
+    assert [(e.data["due_on"], e.data["due_clock"]) for e in events[1:]] == [
+        (None, None),
+        (asked.json()["due_on"], "clarification_unanswered"),
+    ]
+    future = await step(
+        client, opened["id"], "actions", {"action": "medical", "taken_on": "2099-01-01"}, OFFICER
+    )
+    assert future.status_code == 422 and future.json()["detail"][0]["loc"][-1] == "taken_on"
+
+
+async def test_escalation_goes_one_level_up_and_out_of_the_village_officers_hands(client, db):
+    opened = await open_case(client)
+    up = await step(client, opened["id"], "escalation", {"reason": "no_progress"}, OFFICER)
+    assert up.json()["level"] == "regency"
+    again = await step(client, opened["id"], "escalation", {"reason": "no_progress"}, OFFICER)
+    assert again.status_code == 403, "handled by the regency now"
+    for headers, level in [(REGENCY_OFFICER, "province"), (PROVINCE_OFFICER, "national")]:
+        response = await step(
+            client,
+            opened["id"],
+            "escalation",
+            {"reason": "needs_action_abroad", "note": "x"},
+            headers,
+        )
+        assert response.json()["level"] == level
+    top = await step(client, opened["id"], "escalation", {"reason": "risk_to_life"}, MINISTRY)
+    assert top.status_code == 409
+    escalations = [
+        e.data for e in await outbox_events(db, opened["id"]) if e.type == "case-escalated"
+    ]
+    assert [(e["from_level"], e["to_level"]) for e in escalations] == [
+        ("village", "regency"),
+        ("regency", "province"),
+        ("province", "national"),
+    ]
+    assert all("note" not in e for e in escalations)
+
+
+# -- consent and referral -----------------------------------------------------------------------------
+async def test_a_referral_without_consent_is_refused_unless_a_supervisor_overrides(client, db):
+    opened = await open_case(client, unregistered(category="trafficking"))
+    case_id = opened["id"]
+    before = await counts(db)
+    refused = await step(client, case_id, "referral", {"to": "police"}, PROVINCE_OFFICER)
+    assert refused.status_code == 409 and "consent" in refused.json()["detail"]
+    officer_override = await step(
+        client,
+        case_id,
+        "referral",
+        {"to": "police", "override_reason": "the survivor is in danger tonight"},
+        PROVINCE_OFFICER,
+    )
+    assert officer_override.status_code == 403
+    too_short = await step(
+        client, case_id, "referral", {"to": "police", "override_reason": "urgent"}, SUPERVISOR
+    )
+    assert too_short.status_code == 422
+    assert too_short.json()["detail"][0]["loc"][-1] == "override_reason"
+    assert await counts(db) == before
+
+    reason = "Korban dalam bahaya malam ini; polisi harus bertindak."
+    done = await step(
+        client, case_id, "referral", {"to": "police", "override_reason": reason}, SUPERVISOR
+    )
+    assert done.status_code == 200, done.text
+    (referred,) = [e for e in await outbox_events(db, case_id) if e.type == "case-referred"]
+    assert referred.data == {
+        "to": "police",
+        "consent": False,
+        "consent_overridden": True,
+        "file_shared": False,
+    }
+    audited = await db.fetchrow(
+        "SELECT actor, role, reason FROM audit_log WHERE case_id = $1"
+        " AND action = 'case.consent_override'",
+        uuid.UUID(case_id),
+    )
+    assert dict(audited) == {"actor": "supervisor.ntt", "role": "supervisor", "reason": reason}
+    file = (await client.get(f"/v1/cases/{case_id}", headers=SUPERVISOR)).json()["file"]
+    assert file["referrals"][0]["override_reason"] == reason
+
+
+async def test_with_recorded_consent_the_case_worker_refers_and_shares_the_file(client, db):
+    subject = await add_case_worker(client, "female")
+    opened = await open_case(client)
+    assigned = await step(client, opened["id"], "assignment", {"assignee": subject}, OFFICER)
+    assert assigned.status_code == 200, assigned.text
+    case_worker = auth("case-worker", REGENCY, sub=subject)
+    consent = await step(
+        client, opened["id"], "consent", {"referral": True, "sharing": True}, case_worker
+    )
+    assert consent.status_code == 200
+    referred = await step(client, opened["id"], "referral", {"to": "uptd_ppa.53"}, case_worker)
+    assert referred.status_code == 200
+    (event,) = [e for e in await outbox_events(db, opened["id"]) if e.type == "case-referred"]
+    assert (event.data["consent"], event.data["file_shared"]) == (True, True)
+    bad = await step(client, opened["id"], "referral", {"to": "Polres Kupang"}, case_worker)
+    assert bad.status_code == 422
+
+
+# -- assignment ---------------------------------------------------------------------------------------
+async def test_assignment_honours_the_requested_sex_when_one_is_available(client, db):
+    woman = await add_case_worker(client, "female", PROVINCE)
+    man = await add_case_worker(client, "male", PROVINCE)
+    opened = await open_case(client, unregistered(requested_case_worker_sex="female"))
+    refused = await step(client, opened["id"], "assignment", {"assignee": man}, OFFICER)
+    assert refused.status_code == 409
+    honoured = await step(client, opened["id"], "assignment", {"assignee": woman}, OFFICER)
+    assert honoured.status_code == 200 and honoured.json()["assigned"]
+    (event,) = [e for e in await outbox_events(db, opened["id"]) if e.type == "case-assigned"]
+    assert event.data["requested_sex_honoured"] is True
+    assert woman not in event.model_dump_json(), "the event names the pseudonymous id only"
+    unknown = await step(client, opened["id"], "assignment", {"assignee": "nobody"}, OFFICER)
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"][-1] == "assignee"
+
+
+async def test_when_no_case_worker_of_the_requested_sex_is_available_it_is_recorded(client, db):
+    only_man = await add_case_worker(client, "male", "52.01", auth("supervisor", "52"))
+    elsewhere = auth("village-officer", "52.01.01.1001")
+    body = unregistered(village="52.01.01.1001", requested_case_worker_sex="female")
+    opened = await open_case(client, body, elsewhere)
+    done = await step(client, opened["id"], "assignment", {"assignee": only_man}, elsewhere)
+    assert done.status_code == 200, done.text
+    (event,) = [e for e in await outbox_events(db, opened["id"]) if e.type == "case-assigned"]
+    assert event.data["requested_sex_honoured"] is False
+
+
+async def test_the_assigned_case_worker_reads_the_file_and_others_do_not(client):
+    subject = await add_case_worker(client, "female")
+    opened = await open_case(client, unregistered(narrative="Cerita rahasia 4412."))
+    await step(client, opened["id"], "assignment", {"assignee": subject}, OFFICER)
+    mine = await client.get(
+        f"/v1/cases/{opened['id']}", headers=auth("case-worker", REGENCY, sub=subject)
+    )
+    assert mine.json()["file"]["narrative"] == "Cerita rahasia 4412."
+    listed = await client.get(
+        "/v1/cases", params={"mine": "true"}, headers=auth("case-worker", REGENCY, sub=subject)
+    )
+    assert [c["id"] for c in listed.json()["items"]] == [opened["id"]]
+    other = await client.get(
+        f"/v1/cases/{opened['id']}", headers=auth("case-worker", REGENCY, sub="someone-else")
+    )
+    assert other.json()["seen"] == "summary" and "4412" not in other.text
+
+
+# -- break the glass ----------------------------------------------------------------------------------
+async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reason(client, db):
+    opened = await open_case(client, unregistered(narrative="Dia di Entikong malam ini."))
+    outsider = auth("case-worker", OTHER_REGENCY, sub="cw-belu")
+    assert (await client.get(f"/v1/cases/{opened['id']}", headers=outsider)).status_code == 403
+    short = await client.post(
+        f"/v1/cases/{opened['id']}/break-glass", json={"reason": "help"}, headers=outsider
+    )
+    assert short.status_code == 422
+    reason = "Korban datang ke kantor kami di Atambua dan butuh bantuan sekarang."
+    grant = await client.post(
+        f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=outsider
+    )
+    assert grant.status_code == 201, grant.text
+    read = await client.get(f"/v1/cases/{opened['id']}", headers=outsider)
+    assert read.json()["file"]["narrative"] == "Dia di Entikong malam ini."
+    assert read.json()["grant_expires_at"] == grant.json()["expires_at"]
+    rows = await db.fetch(
+        "SELECT action, what, reason, grant_id FROM audit_log WHERE case_id = $1"
+        " AND actor = 'cw-belu' ORDER BY id",
+        uuid.UUID(opened["id"]),
+    )
+    assert [(r["action"], r["what"]) for r in rows] == [
+        ("case.read", "none"),
+        ("case.break_glass", f"file until {grant.json()['expires_at'].replace('Z', '+00:00')}"),
+        ("case.read", "file"),
+    ]
+    assert rows[1]["reason"] == reason
+    assert str(rows[2]["grant_id"]) == grant.json()["grant_id"]
+    by_right = await client.post(
+        f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=SUPERVISOR
+    )
+    assert by_right.status_code == 409
+    officer = await client.post(
+        f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=OFFICER
+    )
+    assert officer.status_code == 403
+
+
+# -- the directory ------------------------------------------------------------------------------------
+async def test_supervisors_keep_the_directory_within_their_area(client):
+    subject = await add_case_worker(client, "female", VILLAGE)
+    taken = await client.post(
+        "/v1/case-workers",
+        json={"subject": subject, "sex": "female", "area": REGENCY},
+        headers=SUPERVISOR,
+    )
+    assert taken.status_code == 409
+    outside = await client.post(
+        "/v1/case-workers", json={"subject": "x", "sex": "male", "area": "52"}, headers=SUPERVISOR
+    )
+    assert outside.status_code == 403
+    listed = await client.get("/v1/case-workers", params={"area": VILLAGE}, headers=OFFICER)
+    assert subject in [w["subject"] for w in listed.json()["items"]]
+    assert (
+        await client.post(
+            "/v1/case-workers",
+            json={"subject": "y", "sex": "male", "area": REGENCY},
+            headers=REGENCY_OFFICER,
+        )
+    ).status_code == 403
