@@ -90,7 +90,7 @@ async def add_case_worker(
     return subject
 
 
-# -- intake -----------------------------------------------------------------------------------------
+# -- intake ----------------------------------------------------------------------------------------
 async def test_a_case_for_a_registered_worker_takes_her_facts_from_the_replica(client, dsn, db):
     worker_id, agency_id = uuid.uuid4(), uuid.uuid4()
     await feed_replica(
@@ -185,7 +185,7 @@ async def test_intake_is_idempotent_under_a_key(client, db):
     assert other.status_code == 422
 
 
-# -- who sees what ------------------------------------------------------------------------------------
+# -- who sees what ---------------------------------------------------------------------------------
 async def test_a_regency_officer_sees_the_category_but_never_the_narrative(client, db):
     narrative = "Dia dipukul majikan dan paspornya ditahan. Rahasia-7731."
     opened = await open_case(client, unregistered(narrative=narrative, category="sick"))
@@ -243,7 +243,7 @@ async def test_listing_filters_and_pages_within_the_jurisdiction(client):
     assert outside.status_code == 403
 
 
-# -- the workflow -------------------------------------------------------------------------------------
+# -- the workflow ----------------------------------------------------------------------------------
 async def test_an_impossible_transition_is_409_and_changes_nothing(client, db):
     opened = await open_case(client, unregistered(documents_complete=True))
     case_id = opened["id"]
@@ -324,7 +324,7 @@ async def test_escalation_goes_one_level_up_and_out_of_the_village_officers_hand
     assert all("note" not in e for e in escalations)
 
 
-# -- consent and referral -----------------------------------------------------------------------------
+# -- consent and referral --------------------------------------------------------------------------
 async def test_a_referral_without_consent_is_refused_unless_a_supervisor_overrides(client, db):
     opened = await open_case(client, unregistered(category="trafficking"))
     case_id = opened["id"]
@@ -386,7 +386,7 @@ async def test_with_recorded_consent_the_case_worker_refers_and_shares_the_file(
     assert bad.status_code == 422
 
 
-# -- assignment ---------------------------------------------------------------------------------------
+# -- assignment ------------------------------------------------------------------------------------
 async def test_assignment_honours_the_requested_sex_when_one_is_available(client, db):
     woman = await add_case_worker(client, "female", PROVINCE)
     man = await add_case_worker(client, "male", PROVINCE)
@@ -431,7 +431,7 @@ async def test_the_assigned_case_worker_reads_the_file_and_others_do_not(client)
     assert other.json()["seen"] == "summary" and "4412" not in other.text
 
 
-# -- break the glass ----------------------------------------------------------------------------------
+# -- break the glass -------------------------------------------------------------------------------
 async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reason(client, db):
     opened = await open_case(client, unregistered(narrative="Dia di Entikong malam ini."))
     outsider = auth("case-worker", OTHER_REGENCY, sub="cw-belu")
@@ -470,7 +470,7 @@ async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reaso
     assert officer.status_code == 403
 
 
-# -- the directory ------------------------------------------------------------------------------------
+# -- the directory ---------------------------------------------------------------------------------
 async def test_supervisors_keep_the_directory_within_their_area(client):
     subject = await add_case_worker(client, "female", VILLAGE)
     taken = await client.post(
