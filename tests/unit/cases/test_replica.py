@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.cases.workers.replica import fold
+from shared.contract.codes import FeeComponent, Legality
 from shared.contract.events import FeeCharged, WorkerReturned, WorkerVerified
 from tests.support.cases import consumed, departed, registered, worker_event
 
@@ -22,13 +24,13 @@ HISTORY = [
         3,
         FeeCharged(
             fee_id=uuid.uuid4(),
-            component="passport",
-            amount=500_000,
+            component=FeeComponent.PASSPORT,
+            amount=Decimal(500_000),
             currency="IDR",
             charged_on=date(2025, 2, 3),
             agency_id=None,
             occupation=None,
-            legality="illegal",
+            legality=Legality.ILLEGAL,
         ),
     ),
     worker_event(WORKER, 4, departed(AGENCIES[0])),
