@@ -38,7 +38,7 @@ DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 DATABASE_SERVICES = ("registry", "cases", "alerts", "reporting")
 # The app services this compose file runs, with their contract ports (docs/contract.md).
-APP_PORTS = {"registry": 8001, "reporting": 8004}
+APP_PORTS = {"registry": 8001, "cases": 8002, "reporting": 8004}
 PROMISED_COMMANDS = {"dev", "token", "serve", "migrate", "replay", "simulate", "compare"}
 PANTAU_IMAGE = "pantau:"
 SECRET_ENV = {
@@ -191,7 +191,7 @@ def test_long_running_services_restart_and_one_shots_do_not(
         for dependency, rule in (service.get("depends_on") or {}).items()
         if rule.get("condition") == "service_completed_successfully"
     }
-    assert {"topics", "migrate-registry", "migrate-reporting"} <= one_shots
+    assert {"topics", *(f"migrate-{name}" for name in APP_PORTS)} <= one_shots
     for name, service in services.items():
         if name in one_shots:
             assert str(service.get("restart", "no")) == "no", name
