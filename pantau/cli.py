@@ -352,8 +352,17 @@ def simulate(
     ] = 5,
     role: Annotated[str, typer.Option(help="role of the simulated caller")] = "ministry",
     area: Annotated[str, typer.Option(help="area of the simulated caller")] = "ID",
+    cases_url: Annotated[
+        str,
+        typer.Option(
+            envvar="PANTAU_CASES_URL",
+            help="where the workers' complaints go: default pantau dev's cases service, else "
+            "this (skipped when none answers)",
+        ),
+    ] = "http://127.0.0.1:8002",
 ) -> None:
-    """Drive a running registry through its public API with realistic traffic over past years."""
+    """Drive a running registry, then the cases service, through their public APIs with
+    realistic traffic over past years."""
     from pantau.failures import dev_hint
     from pantau.simulate import Progress
     from pantau.simulate import simulate as run_simulation
@@ -373,6 +382,8 @@ def simulate(
             seed=seed,
             years=years,
             on_progress=progress,
+            cases_url=cases_url,
+            tokens=lambda role, area: issue_token(role, area),
         )
     )
     progress(result, final=True)

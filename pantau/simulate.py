@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import time
 import uuid
@@ -31,6 +32,8 @@ from typing import Any, TextIO
 
 import httpx
 
+from pantau.simulate_cases import CaseCounts, Tokens, simulate_cases
+from pantau.simulate_cases import Worker as CaseWorker
 from shared.areas import areas, district_history
 
 # Villages record registrations under Law 18/2017: the registry refuses older registration days.
@@ -368,7 +371,8 @@ class Lives:
 
 # The run -----------------------------------------------------------------------------------------
 class RegistryUnreachable(RuntimeError):
-    """The registry did not answer a write within the retry budget; the run stops."""
+    """A service did not answer a write within the retry budget: the registry's stops the run,
+    the cases service's only its part."""
 
 
 @dataclass(frozen=True)
@@ -403,6 +407,7 @@ class SimulationResult:
     finished: int = 0  # workers whose plan ran to its end (or to a refusal)
     seconds: float = 0.0
     aborted: str | None = None
+    cases: CaseCounts | None = None  # the cases part of the run, when there was one
 
     @property
     def total(self) -> int:
@@ -435,6 +440,8 @@ class SimulationResult:
             f"Idempotency-Key, {self.replayed} replayed by the registry, "
             f"{sum(self.refused.values())} refused)",
         ]
+        if self.cases is not None:
+            lines += self.cases.summary()
         lines += [f"  refused {name}: {count}" for name, count in sorted(self.refused.items())]
         if self.aborted:
             lines.append(f"  stopped early: {self.aborted}")
@@ -485,15 +492,28 @@ class _Writer:
             sleep,
         )
 
-    async def request(self, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
-        headers = {"Idempotency-Key": str(uuid.uuid4())} if method == "POST" else {}
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """``idempotent``: a POST carries an Idempotency-Key (kept across its retries)."""
+        key = {"Idempotency-Key": str(uuid.uuid4())} if method == "POST" and idempotent else {}
+        headers = {**(headers or {}), **key}
         last = "no answer"
         for attempt in range(self.policy.attempts):
             if attempt:
                 self.result.retries += 1
             retry_after: float | None = None
             try:
-                response = await self.client.request(method, path, json=body, headers=headers)
+                response = await self.client.request(
+                    method, path, json=body, headers=headers, params=params
+                )
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             else:
@@ -510,9 +530,21 @@ class _Writer:
             f"{method} {path} got no answer after {self.policy.attempts} attempts ({last})"
         )
 
-    async def post(self, name: str, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    async def post(
+        self,
+        name: str,
+        path: str,
+        body: dict[str, Any],
+        *,
+        headers: dict[str, str] | None = None,
+        ok: tuple[int, ...] = (),
+    ) -> dict[str, Any] | None:
+        """The answer's body, or None when refused (``ok``: refusals that are no failure)."""
         self.result.calls[name] += 1
-        response = await self.request("POST", path, body)
+        response = await self.request("POST", path, body, headers=headers)
+        if response.status_code in ok:
+            self.result.done[name] += 1
+            return {}
         if response.status_code >= 300:
             self.result.refused[f"{name} {response.status_code}"] += 1
             return None
@@ -542,22 +574,38 @@ async def _agencies(writer: _Writer, rng: random.Random) -> list[str]:
     return [a["id"] for a in items if a.get("status", "licensed") == "licensed"]
 
 
-async def _run_plan(plan: WorkerPlan, writer: _Writer, result: SimulationResult) -> None:
+async def _run_plan(
+    plan: WorkerPlan, writer: _Writer, result: SimulationResult
+) -> CaseWorker | None:
+    """Record one life; what a complaint about the worker needs (None if never registered)."""
     worker_id: str | None = None
+    recorded: CaseWorker | None = None
     for step in plan.steps:
         path = step.path.replace("{id}", worker_id or "")
         answer = await writer.post(step.name, path, step.body)
         if answer is None:
-            return  # refused: the rest of this life cannot be recorded
+            return recorded  # refused: the rest of this life cannot be recorded
         for key in ("registered_on", "departed_on", "charged_on", "returned_on", "verified_on"):
             if key in step.body:
                 result.saw(date.fromisoformat(step.body[key]))
         if step.name == "register":
             worker_id = answer["id"]
             result.non_procedural += not plan.procedural
+            recorded = CaseWorker(
+                id=answer["id"],
+                village=step.body["village"],
+                sex=step.body["sex"],
+                registered_on=date.fromisoformat(step.body["registered_on"]),
+                departed_on=None,
+                procedural=plan.procedural,
+            )
+        elif step.name == "depart" and recorded is not None:
+            departed_on = date.fromisoformat(step.body["departed_on"])
+            recorded = dataclasses.replace(recorded, departed_on=departed_on)
         elif step.name == "fee":
             result.fees[answer.get("legality", "unknown")] += 1
             result.late_fees += step.late
+    return recorded
 
 
 async def simulate(
@@ -573,8 +621,13 @@ async def simulate(
     retry: RetryPolicy | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    cases_url: str | None = None,
+    tokens: Tokens | None = None,
+    cases_transport: httpx.AsyncBaseTransport | None = None,
 ) -> SimulationResult:
-    """Record ``workers`` simulated lives through the registry's API (see the module docstring).
+    """Record ``workers`` simulated lives through the registry's API (see the module docstring),
+    then, given ``cases_url`` and ``tokens`` (a token for a role and area), the complaints and
+    reports about them through the cases API (:mod:`pantau.simulate_cases`).
 
     Stops early (``result.aborted``) when the registry stays unreachable beyond ``retry``.
     """
@@ -596,10 +649,13 @@ async def simulate(
             result.aborted = str(exc)
         else:
             plans: Iterator[WorkerPlan] = (lives.plan() for _ in range(workers))
+            recorded: list[CaseWorker] = []
 
             async def work() -> None:
                 for plan in plans:  # one shared generator: plans stay in seed order
-                    await _run_plan(plan, writer, result)
+                    worker = await _run_plan(plan, writer, result)
+                    if worker is not None:
+                        recorded.append(worker)
                     result.finished += 1
                     if on_progress:
                         on_progress(result)
@@ -610,5 +666,41 @@ async def simulate(
                         group.create_task(work())
             except* RegistryUnreachable as caught:
                 result.aborted = str(caught.exceptions[0])
+            if cases_url is not None and tokens is not None and result.aborted is None:
+                result.cases = CaseCounts(url=cases_url)
+                policy, cases_rng = retry or RetryPolicy(), random.Random(f"{seed}-cases")
+                async with httpx.AsyncClient(
+                    base_url=cases_url, timeout=30, transport=cases_transport
+                ) as cases_client:
+                    await _cases(
+                        _Writer(cases_client, result, policy, random.Random(seed), sleep),
+                        tokens,
+                        sorted(recorded, key=lambda w: (w.registered_on, w.village, w.id)),
+                        cases_rng,
+                        lives.today,
+                        result.cases,
+                        sleep,
+                    )
     result.seconds = time.monotonic() - started
     return result
+
+
+async def _cases(
+    writer: _Writer,
+    tokens: Tokens,
+    workers: list[CaseWorker],
+    rng: random.Random,
+    today: date,
+    counts: CaseCounts,
+    sleep: Callable[[float], Awaitable[None]],
+) -> None:
+    """The cases part of a run; a cases service that does not answer is noted, not fatal."""
+    try:
+        await writer.client.get("/health/live")
+    except httpx.TransportError:
+        counts.skipped = "no cases service answers there"
+        return
+    try:
+        await simulate_cases(writer, tokens, workers, rng, today, counts, sleep)
+    except RegistryUnreachable as exc:
+        counts.skipped = str(exc)
