@@ -196,18 +196,24 @@ async def start_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]
 
 
 class EventCounter:
-    """Counts ``worker-registered`` records from given offsets on, noting when the last came.
+    """Counts ``event_type`` records (``worker-registered``) from given offsets on, noting when
+    the last came.
 
     With a ``marker`` (a run's unique correlation id) only records containing it count: the
     start offsets may be too low (Tansu) and must not let a warm-up's events in.
     """
 
     def __init__(
-        self, bootstrap: str, offsets: dict[TopicPartition, int], marker: str | None = None
+        self,
+        bootstrap: str,
+        offsets: dict[TopicPartition, int],
+        marker: str | None = None,
+        event_type: str = "worker-registered",
     ) -> None:
         self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self._offsets = offsets
         self._marker = marker.encode() if marker else None
+        self._type = event_type.encode()
         self.count = 0
         self.last_read = time.perf_counter()
         self.subjects: set[str] = set()
@@ -227,7 +233,7 @@ class EventCounter:
         batch = await self._consumer.getmany(timeout_ms=100, max_records=10_000)
         for records in batch.values():
             for record in records:
-                if dict(record.headers).get("event-type") != b"worker-registered":
+                if dict(record.headers).get("event-type") != self._type:
                     continue
                 if self._marker is None or self._marker in bytes(record.value or b""):
                     self.count += 1

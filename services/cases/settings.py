@@ -36,7 +36,14 @@ class CasesSettings(ServiceSettings):
         default=2.0, ge=0, description="how long an intake batch waits for more cases"
     )
     replica_batch_size: int = Field(
-        default=5_000,
+        default=20_000,
         ge=1,
-        description="most registry.worker.v1 records the worker replica applies per transaction",
+        description="most registry.worker.v1 records the worker replica applies per transaction "
+        "(a large batch folds a worker's events into one row write; a catch-up after a restart "
+        "reads the whole topic)",
+    )
+    consumer_fetch_bytes: int = Field(
+        default=4 << 20,
+        ge=1 << 16,
+        description="most bytes fetched per partition per request: enough for a replica batch",
     )
