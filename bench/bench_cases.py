@@ -43,10 +43,10 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench._infra import BenchInfra, bench_infra, machine_cpu, process_cpu_seconds
 from bench.bench_registry import EventCounter, outbox_drained, start_offsets
+from bench.bench_reporting import raw_consume
 from pantau.local.procs import free_port, terminate
 from pantau.simulate import COMPONENTS, DESTINATIONS, Population
 from pantau.simulate_cases import CATEGORIES, GBV_OF
@@ -368,24 +368,6 @@ async def produce(infra: BenchInfra, records: list[Any]) -> dict[tuple[str, int]
     finally:
         await producer.stop()
     return ends
-
-
-async def raw_consume(bootstrap: str, ends: dict[tuple[str, int], int], batch: int) -> float:
-    total = sum(ends.values())
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(t, p) for (t, p), end in sorted(ends.items()) if end > 0]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        seen = 0
-        started = time.perf_counter()
-        while seen < total:
-            got = await consumer.getmany(timeout_ms=1_000, max_records=batch)
-            seen += sum(len(records) for records in got.values())
-        return time.perf_counter() - started
-    finally:
-        await consumer.stop()
 
 
 async def replica_catch_up(

@@ -9,13 +9,10 @@ test_cases_reports.py; the path through the broker in test_cases_events.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-import pytest_asyncio
 
 from tests.support.cases import (
     MINISTRY,
@@ -29,11 +26,10 @@ from tests.support.cases import (
     SUPERVISOR,
     VILLAGE,
     auth,
-    cases_client,
     counts,
     departed,
     feed_replica,
-    offline_settings,
+    offline_service,
     outbox_events,
     registered,
     unregistered,
@@ -43,24 +39,8 @@ from tests.support.cases import (
 pytestmark = pytest.mark.integration
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def dsn(make_database) -> str:
-    return str(await make_database("services.cases"))
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with cases_client(offline_settings(dsn, migrate_on_start=False)) as (_, client):
-        yield client
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        yield conn
-    finally:
-        await conn.close()
+# One cases database and app for the module (tests/support/cases.py): dsn, client, db.
+dsn, client, db = offline_service()
 
 
 async def open_case(

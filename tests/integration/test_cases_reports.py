@@ -5,13 +5,11 @@ reporter in an answer, a log line, an event or the audit trail; limited per addr
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import pytest_asyncio
 
 from tests.support.cases import (
     OFFICER,
@@ -21,6 +19,7 @@ from tests.support.cases import (
     auth,
     cases_client,
     counts,
+    offline_service,
     offline_settings,
     outbox_events,
     unregistered,
@@ -44,24 +43,8 @@ def report(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def dsn(make_database) -> str:
-    return str(await make_database("services.cases"))
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with cases_client(offline_settings(dsn, migrate_on_start=False)) as (_, client):
-        yield client
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        yield conn
-    finally:
-        await conn.close()
+# One cases database and app for the module (tests/support/cases.py): dsn, client, db.
+dsn, client, db = offline_service()
 
 
 async def send(client: httpx.AsyncClient, body: dict[str, Any] | None = None) -> str:

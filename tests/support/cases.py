@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest_asyncio
 from fastapi import FastAPI
 
 from services.cases.app import create_app
@@ -146,3 +147,28 @@ async def outbox_events(conn: asyncpg.Connection, case_id: uuid.UUID | str) -> l
         "SELECT payload FROM outbox WHERE key = $1 ORDER BY position", str(case_id)
     )
     return [Envelope.model_validate_json(bytes(r["payload"])) for r in rows]
+
+
+def offline_service() -> tuple[Any, Any, Any]:
+    """Fixtures for a module of API tests: ``dsn`` (a fresh cases database), ``client`` (the app
+    on it, offline; one per module) and ``db`` (a connection, per test). Assign them in the
+    module: ``dsn, client, db = offline_service()``."""
+
+    @pytest_asyncio.fixture(scope="module", loop_scope="session")
+    async def dsn(make_database: Any) -> str:
+        return str(await make_database("services.cases"))
+
+    @pytest_asyncio.fixture(scope="module", loop_scope="session")
+    async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+        async with cases_client(offline_settings(dsn, migrate_on_start=False)) as (_, client):
+            yield client
+
+    @pytest_asyncio.fixture(loop_scope="session")
+    async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+    return dsn, client, db

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import asyncpg
 
@@ -33,6 +33,7 @@ from services.cases.access.policy import (
 )
 from services.cases.actors import Actor
 from services.cases.case_workers import repository as directory
+from services.cases.cases import events as happened
 from services.cases.cases import repository
 from services.cases.cases.deadlines import Clocks
 from services.cases.cases.intake import Consent, Intake
@@ -49,6 +50,7 @@ from services.cases.cases.schemas import (
     CaseOut,
     CaseState,
     CaseSummaryOut,
+    CaseWorkerRequestIn,
     ClosureIn,
     ConsentChangeIn,
     ConsentOut,
@@ -66,7 +68,7 @@ from services.cases.workers.repository import facts_of
 from shared import idempotency
 from shared.areas import areas
 from shared.auth import Principal, principal_key
-from shared.contract.codes import IntakeChannel, Sex
+from shared.contract.codes import IntakeChannel
 from shared.contract.envelope import Envelope
 from shared.idempotency import IdempotencyKeyReused, StoredResponse
 from shared.service import audit, events
@@ -76,18 +78,44 @@ from shared.service.errors import NotFound
 OUTSIDE = "this case is outside your jurisdiction"
 
 
-def state(case: Case) -> CaseState:
+def _common(case: Case) -> dict[str, Any]:
+    """What the state and the summary of a case share."""
     due = case.next_deadline
-    return CaseState(
-        id=case.id,
-        version=case.version,
-        status=case.status,
-        level=case.level,
-        verified=case.verified,
-        assigned=case.assignee is not None,
-        due_on=due.due_on if due else None,
-        due_clock=due.clock if due else None,
-    )
+    return {
+        "id": case.id,
+        "status": case.status,
+        "level": case.level,
+        "verified": case.verified,
+        "assigned": case.assignee is not None,
+        "due_on": due.due_on if due else None,
+        "due_clock": due.clock if due else None,
+    }
+
+
+def state(case: Case) -> CaseState:
+    return CaseState(**_common(case), version=case.version)
+
+
+def envelopes(
+    recorded: Sequence[happened.CaseEvent],
+    version_before: int,
+    area: str,
+    correlation_id: str | None,
+    *,
+    causation_id: str | None = None,
+) -> list[Envelope]:
+    """The contract events of what a command ``recorded`` (see publication.outgoing)."""
+    return [
+        events.build(
+            subject=out.subject,
+            sequence=out.sequence,
+            area=out.area,
+            data=out.data,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+        for out in outgoing(recorded, version_before, area)
+    ]
 
 
 # -- intake ----------------------------------------------------------------------------------------
@@ -212,17 +240,7 @@ async def open_many(
     await repository.insert_many(conn, [o.case for o in opened])
     await events.append_built(
         conn,
-        [
-            events.build(
-                subject=out.subject,
-                sequence=out.sequence,
-                area=out.area,
-                data=out.data,
-                correlation_id=o.correlation_id,
-            )
-            for o in opened
-            for out in outgoing(o.case.events, 0, o.case.area)
-        ],
+        [e for o in opened for e in envelopes(o.case.events, 0, o.case.area, o.correlation_id)],
     )
     now = datetime.now(UTC)
     await audit.record_many(
@@ -317,19 +335,9 @@ async def store(
         conn, case, recorded, clocks_before=mark.clocks, by=by.sub if by else str(system)
     )
     correlation = causation.correlation_id if causation else current_correlation_id()
+    cause = str(causation.id) if causation else None
     await events.append_built(
-        conn,
-        [
-            events.build(
-                subject=out.subject,
-                sequence=out.sequence,
-                area=out.area,
-                data=out.data,
-                correlation_id=correlation,
-                causation_id=str(causation.id) if causation else None,
-            )
-            for out in outgoing(recorded, mark.version, case.area)
-        ],
+        conn, envelopes(recorded, mark.version, case.area, correlation, causation_id=cause)
     )
     now = datetime.now(UTC)
     if by is not None:
@@ -479,14 +487,14 @@ async def record_consent(
 
 
 async def request_case_worker(
-    conn: asyncpg.Connection, principal: Principal, case_id: uuid.UUID, sex: Sex | None
+    conn: asyncpg.Connection, principal: Principal, case_id: uuid.UUID, body: CaseWorkerRequestIn
 ) -> CaseState:
     return await change(
         conn,
         principal,
         case_id,
         Change.REQUEST_CASE_WORKER_SEX,
-        lambda c: c.request_case_worker_sex(sex),
+        lambda c: c.request_case_worker_sex(body.sex),
     )
 
 
@@ -572,18 +580,8 @@ async def _report_of(conn: asyncpg.Connection, case: Case) -> Report | None:
 
 
 def summary_of(case: Case) -> CaseSummaryOut:
-    due = case.next_deadline
     return CaseSummaryOut(
-        id=case.id,
-        area=case.area,
-        category=case.category,
-        level=case.level,
-        status=case.status,
-        verified=case.verified,
-        opened_on=case.opened_on,
-        assigned=case.assignee is not None,
-        due_on=due.due_on if due else None,
-        due_clock=due.clock if due else None,
+        **_common(case), area=case.area, category=case.category, opened_on=case.opened_on
     )
 
 

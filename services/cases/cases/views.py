@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any, cast
 
@@ -159,190 +160,138 @@ async def read_case(case_id: uuid.UUID, principal: CaseReader, pool: Pool) -> Ca
     return outcome.case
 
 
-def _step(
-    path: str, summary: str, description: str
-) -> Any:  # a decorator for the POST steps, all answered alike
-    return router.post(
+Run = Callable[[asyncpg.Connection, Principal, uuid.UUID, Any], Awaitable[BaseModel]]
+
+
+def add_step(
+    path: str,
+    body_type: type[BaseModel],
+    run: Run,
+    *,
+    name: str,
+    summary: str,
+    description: str,
+    who: Any = CaseHandler,
+    on: APIRouter = router,
+) -> None:
+    """A POST step on a case: ``run(conn, principal, case_id, body)`` in an idempotent write,
+    answered with the case's state. Every step is declared alike, so it is made here once."""
+
+    async def step(
+        case_id: uuid.UUID,
+        body: BaseModel,
+        request: Request,
+        principal: Principal,
+        pool: asyncpg.Pool,
+        key: str | None = None,
+    ) -> JSONResponse:
+        return await idempotent_write(
+            pool,
+            request,
+            principal,
+            key,
+            body,
+            status.HTTP_200_OK,
+            lambda conn: run(conn, principal, case_id, body),
+        )
+
+    # FastAPI reads the parameters' annotations for validation, dependencies and the OpenAPI
+    # document: each step gets its own body model and caller.
+    step.__annotations__ = {
+        "case_id": uuid.UUID,
+        "body": body_type,
+        "request": Request,
+        "principal": who,
+        "pool": Pool,
+        "key": IdempotencyKey,
+        "return": JSONResponse,
+    }
+    step.__name__ = step.__qualname__ = name
+    on.post(
         path,
         response_model=CaseState,
         summary=summary,
         description=description,
         responses=STEP_RESPONSES,
-    )
+    )(step)
 
 
-async def _write(
-    request: Request,
-    pool: asyncpg.Pool,
-    principal: Principal,
-    key: str | None,
-    body: BaseModel,
-    action: Any,
-) -> JSONResponse:
-    return await idempotent_write(pool, request, principal, key, body, status.HTTP_200_OK, action)
-
-
-@_step(
+add_step(
     "/{case_id}/escalation",
-    "Escalate a case one level up",
-    "With an `EscalationReason` code and an optional note (kept here). Publishes "
+    EscalationIn,
+    service.escalate,
+    name="escalate",
+    summary="Escalate a case one level up",
+    description="With an `EscalationReason` code and an optional note (kept here). Publishes "
     "`case-escalated`; an assignee whose area does not contain the new handling area no "
     "longer holds the case. 409 at the national level or for a closed case.",
 )
-async def escalate(
-    case_id: uuid.UUID,
-    body: EscalationIn,
-    request: Request,
-    principal: CaseHandler,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _write(
-        request, pool, principal, key, body, lambda c: service.escalate(c, principal, case_id, body)
-    )
-
-
-@_step(
+add_step(
     "/{case_id}/assignment",
-    "Assign a case worker",
-    "`assignee`: the case worker's token subject, from the directory (`/v1/case-workers`). If "
-    "the survivor asked for a case worker of a given sex and one is available, another is "
-    "refused (409); when none is, the assignment records `requested_sex_honoured: false`.",
+    AssignmentIn,
+    service.assign,
+    name="assign",
+    summary="Assign a case worker",
+    description="`assignee`: the case worker's token subject, from the directory "
+    "(`/v1/case-workers`). If the survivor asked for a case worker of a given sex and one is "
+    "available, another is refused (409); when none is, the assignment records "
+    "`requested_sex_honoured: false`.",
 )
-async def assign(
-    case_id: uuid.UUID,
-    body: AssignmentIn,
-    request: Request,
-    principal: CaseHandler,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _write(
-        request, pool, principal, key, body, lambda c: service.assign(c, principal, case_id, body)
-    )
-
-
-@_step(
+add_step(
     "/{case_id}/referral",
-    "Refer a case to an organisation",
-    "Needs the survivor's recorded consent to referral; without it, 409 unless a supervisor "
-    "gives `override_reason` (audited). The file goes along only with consent to sharing.",
+    ReferralIn,
+    service.refer,
+    name="refer",
+    summary="Refer a case to an organisation",
+    description="Needs the survivor's recorded consent to referral; without it, 409 unless a "
+    "supervisor gives `override_reason` (audited). The file goes along only with consent to "
+    "sharing.",
 )
-async def refer(
-    case_id: uuid.UUID,
-    body: ReferralIn,
-    request: Request,
-    principal: CaseHandler,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _write(
-        request, pool, principal, key, body, lambda c: service.refer(c, principal, case_id, body)
-    )
-
-
-@_step(
+add_step(
     "/{case_id}/actions",
-    "Record an action",
-    "A service, a workflow step (`assessment`, `case_plan`, `services_completed`) or a deadline "
-    "step; publishes `case-action-taken` with the status and next deadline after it.",
+    ActionIn,
+    service.act,
+    name="act",
+    summary="Record an action",
+    description="A service, a workflow step (`assessment`, `case_plan`, `services_completed`) "
+    "or a deadline step; publishes `case-action-taken` with the status and next deadline "
+    "after it.",
 )
-async def act(
-    case_id: uuid.UUID,
-    body: ActionIn,
-    request: Request,
-    principal: CaseHandler,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _write(
-        request, pool, principal, key, body, lambda c: service.act(c, principal, case_id, body)
-    )
-
-
-@_step(
+add_step(
     "/{case_id}/closure",
-    "Close a case",
-    "With a `ClosureReason`: `resolved` needs services implemented, a deadline outcome needs "
-    "its clock ended, `duplicate` names `merged_into`. Every clock stops.",
+    ClosureIn,
+    service.close,
+    name="close",
+    summary="Close a case",
+    description="With a `ClosureReason`: `resolved` needs services implemented, a deadline "
+    "outcome needs its clock ended, `duplicate` names `merged_into`. Every clock stops.",
 )
-async def close(
-    case_id: uuid.UUID,
-    body: ClosureIn,
-    request: Request,
-    principal: CaseHandler,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _write(
-        request, pool, principal, key, body, lambda c: service.close(c, principal, case_id, body)
-    )
-
-
-@_step(
+add_step(
     "/{case_id}/reopening",
-    "Reopen a closed case",
-    "Back to assessment, with a `ReopeningReason`; the documents clock starts again while "
-    "documents are incomplete.",
+    ReopeningIn,
+    service.reopen,
+    name="reopen",
+    summary="Reopen a closed case",
+    description="Back to assessment, with a `ReopeningReason`; the documents clock starts again "
+    "while documents are incomplete.",
 )
-async def reopen(
-    case_id: uuid.UUID,
-    body: ReopeningIn,
-    request: Request,
-    principal: CaseHandler,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _write(
-        request, pool, principal, key, body, lambda c: service.reopen(c, principal, case_id, body)
-    )
-
-
-@_step(
+add_step(
     "/{case_id}/consent",
-    "Record the survivor's consent",
-    "To referral and to sharing the file (the assigned case worker or a supervisor). Kept "
-    "here and audited; no event is published.",
+    ConsentChangeIn,
+    service.record_consent,
+    name="record_consent",
+    summary="Record the survivor's consent",
+    description="To referral and to sharing the file (the assigned case worker or a "
+    "supervisor). Kept here and audited; no event is published.",
 )
-async def record_consent(
-    case_id: uuid.UUID,
-    body: ConsentChangeIn,
-    request: Request,
-    principal: CaseHandler,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _write(
-        request,
-        pool,
-        principal,
-        key,
-        body,
-        lambda c: service.record_consent(c, principal, case_id, body),
-    )
-
-
-@_step(
+add_step(
     "/{case_id}/case-worker-request",
-    "Record the survivor's requested sex of case worker",
-    "`sex` null: no preference. Kept here and audited; assignment honours it.",
+    CaseWorkerRequestIn,
+    service.request_case_worker,
+    name="request_case_worker",
+    summary="Record the survivor's requested sex of case worker",
+    description="`sex` null: no preference. Kept here and audited; assignment honours it.",
 )
-async def request_case_worker(
-    case_id: uuid.UUID,
-    body: CaseWorkerRequestIn,
-    request: Request,
-    principal: CaseHandler,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _write(
-        request,
-        pool,
-        principal,
-        key,
-        body,
-        lambda c: service.request_case_worker(c, principal, case_id, body.sex),
-    )
 
 
 @router.post(

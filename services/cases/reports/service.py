@@ -17,9 +17,16 @@ from services.cases.access.policy import Change, Visibility, visibility
 from services.cases.cases import repository as cases
 from services.cases.cases.intake import Confirmation
 from services.cases.cases.model import Case
-from services.cases.cases.publication import outgoing
 from services.cases.cases.schemas import CaseState
-from services.cases.cases.service import Mark, check, locked, state, store, unattended
+from services.cases.cases.service import (
+    Mark,
+    check,
+    envelopes,
+    locked,
+    state,
+    store,
+    unattended,
+)
 from services.cases.dates import not_in_future, today
 from services.cases.errors import InvalidField, RuleViolation
 from services.cases.reports import repository, triage
@@ -68,19 +75,7 @@ async def submit_report(conn: asyncpg.Connection, body: ReportIn) -> ReceiptOut:
     case = submitted.case
     await cases.insert_many(conn, [case])
     await repository.insert(conn, submitted.report)
-    await events.append_built(
-        conn,
-        [
-            events.build(
-                subject=out.subject,
-                sequence=out.sequence,
-                area=out.area,
-                data=out.data,
-                correlation_id=None,
-            )
-            for out in outgoing(case.events, 0, case.area)
-        ],
-    )
+    await events.append_built(conn, envelopes(case.events, 0, case.area, correlation_id=None))
     await unattended(
         conn,
         actor="public",

@@ -3,13 +3,11 @@ officers' triage of the case it became."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Depends, Path, status
 
-from services.cases.cases.schemas import CaseState
-from services.cases.cases.views import STEP_RESPONSES
+from services.cases.cases.views import add_step
 from services.cases.reports import service
 from services.cases.reports.schemas import (
     ConfirmationIn,
@@ -20,8 +18,7 @@ from services.cases.reports.schemas import (
     ReportStatusOut,
 )
 from services.cases.roles import Officer
-from shared.idempotency import IdempotencyKey
-from shared.service.db import Pool, idempotent_write, transaction
+from shared.service.db import Pool, transaction
 from shared.service.errors import ErrorOut, RateLimitedOut, ValidationErrorOut
 from shared.service.limits import limited_by_address
 
@@ -68,81 +65,37 @@ async def report_status(
         return ReportStatusOut(status=await service.status_of(conn, receipt))
 
 
-@router.post(
+add_step(
     "/v1/cases/{case_id}/confirmation",
-    response_model=CaseState,
+    ConfirmationIn,
+    service.confirm,
+    name="confirm_report",
     summary="Triage: confirm a report with the facts found",
-    responses=STEP_RESPONSES,
+    description="The report becomes an ordinary case (publishes `case-verified`): its level may "
+    "rise with the confirmed category, never fall; a village may be named within the reported "
+    "regency.",
+    who=Officer,
+    on=router,
 )
-async def confirm(
-    case_id: uuid.UUID,
-    body: ConfirmationIn,
-    request: Request,
-    principal: Officer,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> Any:
-    """The report becomes an ordinary case (publishes `case-verified`): its level may rise with
-    the confirmed category, never fall; a village may be named within the reported regency."""
-    return await idempotent_write(
-        pool,
-        request,
-        principal,
-        key,
-        body,
-        status.HTTP_200_OK,
-        lambda c: service.confirm(c, principal, case_id, body),
-    )
-
-
-@router.post(
+add_step(
     "/v1/cases/{case_id}/merge",
-    response_model=CaseState,
+    MergeIn,
+    service.merge,
+    name="merge_report",
     summary="Triage: merge a report into the open case it duplicates",
-    responses=STEP_RESPONSES,
+    description="The report closes as `duplicate` with `merged_into`; its receipt then follows "
+    "that case.",
+    who=Officer,
+    on=router,
 )
-async def merge(
-    case_id: uuid.UUID,
-    body: MergeIn,
-    request: Request,
-    principal: Officer,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> Any:
-    """The report closes as `duplicate` with `merged_into`; its receipt then follows that case."""
-    return await idempotent_write(
-        pool,
-        request,
-        principal,
-        key,
-        body,
-        status.HTTP_200_OK,
-        lambda c: service.merge(c, principal, case_id, body),
-    )
-
-
-@router.post(
+add_step(
     "/v1/cases/{case_id}/rejection",
-    response_model=CaseState,
+    RejectionIn,
+    service.reject,
+    name="reject_report",
     summary="Triage: reject a report",
-    responses=STEP_RESPONSES,
+    description="With a `RejectionReason` (kept here, as the note); the case closes as "
+    "`report_rejected` and the receipt shows `not_taken_up`.",
+    who=Officer,
+    on=router,
 )
-async def reject(
-    case_id: uuid.UUID,
-    body: RejectionIn,
-    request: Request,
-    principal: Officer,
-    pool: Pool,
-    key: IdempotencyKey = None,
-) -> Any:
-    """With a `RejectionReason` (kept here, as the note); the case closes as `report_rejected`
-    and the receipt shows `not_taken_up`."""
-    return await idempotent_write(
-        pool,
-        request,
-        principal,
-        key,
-        body,
-        status.HTTP_200_OK,
-        lambda c: service.reject(c, principal, case_id, body),
-    )
