@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from services.cases import answers
 from services.cases.case_workers.views import router as case_workers_router
 from services.cases.cases import overdue
-from services.cases.cases.service import Opened, Opening, open_many
+from services.cases.cases.opening import Opened, Opening, open_many
 from services.cases.cases.views import router as cases_router
 from services.cases.reports.views import router as reports_router
 from services.cases.settings import CasesSettings

@@ -1,13 +1,11 @@
 """Case use cases: each runs in the caller's transaction, loads the case, checks who may do it,
 runs the domain command, and writes the case, its events (outbox) and its audit rows together.
 
-Intake is written in groups (:func:`open_many`, queued through the kit's
-:class:`~shared.service.group_commit.GroupCommit`): one transaction for many requests, each
-keeping its own answer. Every other change locks the case's row (``FOR UPDATE``), so its
-version — the ``sequence`` of its events on ``cases.case.v1`` — grows 1, 2, 3 … without gaps.
-
-A refused command raises before anything is written (the domain checks everything first), and
-the transaction is rolled back anyway: nothing of it remains.
+Every change locks the case's row (``FOR UPDATE``), so its version — the ``sequence`` of its
+events on ``cases.case.v1`` — grows 1, 2, 3 … without gaps. A refused command raises before
+anything is written (the domain checks everything first), and the transaction is rolled back
+anyway: nothing of it remains. Intake is :mod:`.opening`, reads and break the glass
+:mod:`.reading`.
 """
 
 from __future__ import annotations
@@ -15,19 +13,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
 from services.cases.access import audit as audit_records
-from services.cases.access.break_glass import BreakGlassGrant, break_the_glass
 from services.cases.access.policy import (
-    CaseFile,
     Change,
     Visibility,
-    disclose,
-    may_open,
     require_permission,
     visibility,
 )
@@ -36,41 +30,24 @@ from services.cases.case_workers import repository as directory
 from services.cases.cases import events as happened
 from services.cases.cases import repository
 from services.cases.cases.deadlines import Clocks
-from services.cases.cases.intake import Consent, Intake
-from services.cases.cases.levels import level_of_area
+from services.cases.cases.intake import Consent
 from services.cases.cases.model import Case
 from services.cases.cases.publication import outgoing
 from services.cases.cases.schemas import (
     ActionIn,
-    ActionOut,
     AssignmentIn,
-    BreakGlassOut,
-    CaseFileOut,
-    CaseIn,
-    CaseOut,
     CaseState,
-    CaseSummaryOut,
     CaseWorkerRequestIn,
     ClosureIn,
     ConsentChangeIn,
-    ConsentOut,
     EscalationIn,
-    EscalationOut,
     ReferralIn,
-    ReferralOut,
     ReopeningIn,
 )
 from services.cases.dates import not_in_future, today
 from services.cases.errors import InvalidField, NotPermitted
-from services.cases.reports import repository as reports
-from services.cases.reports.model import Report
-from services.cases.workers.repository import facts_of
-from shared import idempotency
-from shared.areas import areas
-from shared.auth import Principal, principal_key
-from shared.contract.codes import IntakeChannel
+from shared.auth import Principal
 from shared.contract.envelope import Envelope
-from shared.idempotency import IdempotencyKeyReused, StoredResponse
 from shared.service import audit, events
 from shared.service.context import current_correlation_id
 from shared.service.errors import NotFound
@@ -78,7 +55,7 @@ from shared.service.errors import NotFound
 OUTSIDE = "this case is outside your jurisdiction"
 
 
-def _common(case: Case) -> dict[str, Any]:
+def common_fields(case: Case) -> dict[str, Any]:
     """What the state and the summary of a case share."""
     due = case.next_deadline
     return {
@@ -93,7 +70,7 @@ def _common(case: Case) -> dict[str, Any]:
 
 
 def state(case: Case) -> CaseState:
-    return CaseState(**_common(case), version=case.version)
+    return CaseState(**common_fields(case), version=case.version)
 
 
 def envelopes(
@@ -118,160 +95,7 @@ def envelopes(
     ]
 
 
-# -- intake ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Opening:
-    """A validated intake waiting for its transaction (everything of the request fixed)."""
-
-    principal: Principal
-    case: Case
-    correlation_id: str | None
-    key: str | None = None
-    fingerprint: str = ""
-
-    @property
-    def scoped_key(self) -> tuple[str, str] | None:
-        return None if self.key is None else (principal_key(self.principal), self.key)
-
-
-@dataclass(frozen=True)
-class Replayed:
-    """The Idempotency-Key already answered this very request: that answer, nothing written."""
-
-    answer: StoredResponse
-
-
-Opened = CaseState | Replayed
-
-
-async def prepare_opening(
-    pool: asyncpg.Pool,
-    principal: Principal,
-    body: CaseIn,
-    *,
-    key: str | None = None,
-    fingerprint: str = "",
-) -> Opening:
-    """Check an intake and build its case (nothing written). For a registered worker the
-    village, sex and procedural flag are the replica's; ``village`` and ``sex`` may be given
-    only if they agree."""
-    village, sex, procedural, agency_id = body.village, body.sex, False, body.agency_id
-    if body.worker_id is not None:
-        async with pool.acquire() as conn:
-            known = await facts_of(cast(asyncpg.Connection, conn), [body.worker_id])
-        worker = known.get(body.worker_id)
-        if worker is None:
-            raise InvalidField(
-                "worker_id",
-                "no registered worker with this id is known here (a registration reaches "
-                "cases within seconds; an unregistered worker needs village and sex instead)",
-            )
-        for name, given, recorded in (
-            ("village", village, worker.village),
-            ("sex", sex, worker.sex),
-        ):
-            if given is not None and given != recorded:
-                raise InvalidField(name, "disagrees with the registry's record of the worker")
-        village, sex, procedural = worker.village, worker.sex, worker.procedural
-        agency_id = agency_id or worker.agency_id
-    if village is None:
-        raise InvalidField("village", "is required for a worker without worker_id")
-    if body.worker_id is None and village not in areas():
-        raise InvalidField("village", "is not a known village code")
-    if sex is None:
-        raise InvalidField("sex", "is required for a worker without worker_id")
-    if not may_open(principal, village):
-        raise NotPermitted("the worker's village is outside your jurisdiction")
-    opened_on = not_in_future("opened_on", body.opened_on or today())
-    intake = Intake(
-        village=village,
-        sex=sex,
-        category=body.category,
-        channel=body.channel,
-        narrative=body.narrative,
-        office_level=level_of_area(principal.area),
-        worker_id=body.worker_id,
-        procedural=procedural,
-        gbv_type=body.gbv_type,
-        agency_id=agency_id,
-        consent=Consent(referral=body.consent.referral, sharing=body.consent.sharing),
-        requested_case_worker_sex=body.requested_case_worker_sex,
-        documents_complete=body.documents_complete,
-    )
-    return Opening(
-        principal=principal,
-        case=Case.open(uuid.uuid4(), intake, opened_on),
-        correlation_id=current_correlation_id(),
-        key=key,
-        fingerprint=fingerprint,
-    )
-
-
-async def open_many(
-    conn: asyncpg.Connection, batch: Sequence[Opening]
-) -> list[Opened | Exception | None]:
-    """Write new cases in the caller's transaction with set-based statements.
-
-    Per intake the same happens as if each ran alone, in list order: its Idempotency-Key is
-    locked and looked up (replay, or 422 for another request under it); the case and its clocks
-    are inserted; its ``case-opened`` event (sequence 1), its audit row and its key's answer are
-    written. None: decided in the next transaction (a key an earlier intake of the batch holds).
-    """
-    outcomes: list[Opened | Exception | None] = [None] * len(batch)
-    holders: dict[tuple[str, str], int] = {}
-    todo: list[int] = []
-    for i, item in enumerate(batch):
-        scoped = item.scoped_key
-        if scoped is not None:
-            if scoped in holders:
-                continue
-            holders[scoped] = i
-        todo.append(i)
-    if holders:
-        await idempotency.lock_many(conn, list(holders))
-        for scoped, (fingerprint, answer) in (
-            await idempotency.stored_many(conn, list(holders))
-        ).items():
-            i = holders[scoped]
-            same = fingerprint == batch[i].fingerprint
-            outcomes[i] = Replayed(answer) if same else IdempotencyKeyReused()
-        todo = [i for i in todo if outcomes[i] is None]
-    opened = [batch[i] for i in todo]
-    await repository.insert_many(conn, [o.case for o in opened])
-    await events.append_built(
-        conn,
-        [e for o in opened for e in envelopes(o.case.events, 0, o.case.area, o.correlation_id)],
-    )
-    now = datetime.now(UTC)
-    await audit.record_many(
-        conn,
-        [
-            _entry(o.principal, record, o.correlation_id)
-            for o in opened
-            for record in audit_records.changes(o.principal, o.case.events, now)
-        ],
-    )
-    states = {i: state(batch[i].case) for i in todo}
-    await idempotency.record_many(
-        conn,
-        [
-            idempotency.Answer(
-                principal=scoped[0],
-                key=scoped[1],
-                fingerprint=batch[i].fingerprint,
-                status_code=201,
-                body=opened_state.model_dump(mode="json"),
-            )
-            for i, opened_state in states.items()
-            if (scoped := batch[i].scoped_key) is not None
-        ],
-    )
-    for i, opened_state in states.items():
-        outcomes[i] = opened_state
-    return outcomes
-
-
-def _entry(
+def audit_entry(
     principal: Principal, record: audit_records.AuditRecord, correlation_id: str | None
 ) -> audit.Entry:
     return audit.Entry(
@@ -343,7 +167,7 @@ async def store(
     if by is not None:
         await audit.record_many(
             conn,
-            [_entry(by, r, correlation) for r in audit_records.changes(by, recorded, now)],
+            [audit_entry(by, r, correlation) for r in audit_records.changes(by, recorded, now)],
         )
     else:
         for event in recorded:
@@ -496,110 +320,3 @@ async def request_case_worker(
         Change.REQUEST_CASE_WORKER_SEX,
         lambda c: c.request_case_worker_sex(body.sex),
     )
-
-
-# -- reading ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Read:
-    """The outcome of a read: what the caller saw (``none``: refused, but audited)."""
-
-    seen: Visibility
-    case: CaseOut | None
-
-
-async def read(conn: asyncpg.Connection, principal: Principal, case_id: uuid.UUID) -> Read:
-    """The case as ``principal`` may see it; the read is audited whatever was seen."""
-    case = await repository.load(conn, case_id)
-    if case is None:
-        raise NotFound("no such case")
-    now = datetime.now(UTC)
-    grants = await repository.grants_of(conn, principal.sub, case_id, now)
-    seen = visibility(principal, case, now, grants)
-    grant = _grant_used(principal, case, now, grants) if seen is Visibility.FILE else None
-    record = audit_records.read(principal, case.id, seen, now, grant)
-    await audit.record_many(conn, [_entry(principal, record, current_correlation_id())])
-    if seen is Visibility.NONE:
-        return Read(seen, None)
-    report = await _report_of(conn, case) if seen is Visibility.FILE else None
-    disclosed = disclose(case, seen, report)
-    summary = summary_of(case)
-    if not isinstance(disclosed, CaseFile):
-        return Read(
-            seen, CaseOut(**summary.model_dump(), seen="summary", file=None, grant_expires_at=None)
-        )
-    history = await repository.history(conn, case.id)
-    closure = case.closure
-    file = CaseFileOut(
-        narrative=disclosed.narrative,
-        worker_id=disclosed.worker_id,
-        sex=disclosed.sex,
-        gbv_type=disclosed.gbv_type,
-        procedural=disclosed.procedural,
-        agency_id=disclosed.agency_id,
-        channel=disclosed.channel,
-        consent=ConsentOut(
-            referral=disclosed.consent_to_referral, sharing=disclosed.consent_to_sharing
-        ),
-        requested_case_worker_sex=disclosed.requested_case_worker_sex,
-        assignee_id=disclosed.assignee_id,
-        handling_area=case.handling_area,
-        closure_reason=disclosed.closure_reason,
-        closed_on=closure.closed_on if closure else None,
-        closure_note=closure.note if closure else None,
-        merged_into=disclosed.merged_into,
-        merged_reports=history.merged_reports,
-        reporter_contact=disclosed.reporter_contact,
-        actions=[ActionOut(**a) for a in history.actions],
-        referrals=[ReferralOut.model_validate(r) for r in history.referrals],
-        escalations=[EscalationOut(**e) for e in history.escalations],
-    )
-    return Read(
-        seen,
-        CaseOut(
-            **summary.model_dump(),
-            seen="file",
-            file=file,
-            grant_expires_at=grant.expires_at if grant else None,
-        ),
-    )
-
-
-def _grant_used(
-    principal: Principal, case: Case, now: datetime, grants: Sequence[BreakGlassGrant]
-) -> BreakGlassGrant | None:
-    """The grant a file read relies on (None when the caller sees the file by right)."""
-    if visibility(principal, case, now) is Visibility.FILE:
-        return None
-    return next((g for g in grants if g.opens(principal, case.id, now)), None)
-
-
-async def _report_of(conn: asyncpg.Connection, case: Case) -> Report | None:
-    if case.channel is not IntakeChannel.PUBLIC_REPORT:
-        return None
-    return await reports.by_case(conn, case.id)
-
-
-def summary_of(case: Case) -> CaseSummaryOut:
-    return CaseSummaryOut(
-        **_common(case), area=case.area, category=case.category, opened_on=case.opened_on
-    )
-
-
-# -- break the glass -------------------------------------------------------------------------------
-async def open_the_glass(
-    conn: asyncpg.Connection,
-    principal: Principal,
-    case_id: uuid.UUID,
-    reason: str,
-    duration: timedelta,
-) -> BreakGlassOut:
-    """A grant opening the case file to ``principal`` for ``duration``, audited with its
-    stated reason."""
-    case = await repository.load(conn, case_id)
-    if case is None:
-        raise NotFound("no such case")
-    grant = break_the_glass(principal, case, reason, datetime.now(UTC), uuid.uuid4(), duration)
-    await repository.add_grant(conn, grant)
-    record = audit_records.break_glass(principal, grant)
-    await audit.record_many(conn, [_entry(principal, record, current_correlation_id())])
-    return BreakGlassOut(grant_id=grant.id, case_id=case.id, expires_at=grant.expires_at)

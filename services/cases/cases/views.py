@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from services.cases.access.policy import Visibility
 from services.cases.answers import Forbidden
-from services.cases.cases import repository, service
+from services.cases.cases import opening, reading, repository, service
 from services.cases.cases.schemas import (
     ActionIn,
     AssignmentIn,
@@ -89,10 +89,12 @@ async def open_case(
             )
         if stored is not None:
             return replay(stored)
-    opening = await service.prepare_opening(pool, principal, body, key=key, fingerprint=fingerprint)
-    intake: GroupCommit[service.Opening, service.Opened] = request.app.state.intake
-    outcome = await intake.submit(opening)
-    if isinstance(outcome, service.Replayed):
+    prepared = await opening.prepare_opening(
+        pool, principal, body, key=key, fingerprint=fingerprint
+    )
+    intake: GroupCommit[opening.Opening, opening.Opened] = request.app.state.intake
+    outcome = await intake.submit(prepared)
+    if isinstance(outcome, opening.Replayed):
         return replay(outcome.answer)
     return JSONResponse(outcome.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
 
@@ -154,7 +156,7 @@ async def read_case(case_id: uuid.UUID, principal: CaseReader, pool: Pool) -> Ca
     triaging a report, and a break-the-glass grant. Every read is audited with what was seen,
     also a refused one."""
     async with transaction(pool) as conn:
-        outcome = await service.read(conn, principal, case_id)
+        outcome = await reading.read(conn, principal, case_id)
     if outcome.seen is Visibility.NONE or outcome.case is None:
         raise Forbidden(service.OUTSIDE)
     return outcome.case
@@ -323,5 +325,5 @@ async def break_glass(
         key,
         body,
         status.HTTP_201_CREATED,
-        lambda c: service.open_the_glass(c, principal, case_id, body.reason, duration),
+        lambda c: reading.open_the_glass(c, principal, case_id, body.reason, duration),
     )
