@@ -11,18 +11,22 @@ authenticates:
   same token for hours, and the signature check costs more than most requests;
 - :func:`require_area` / :func:`require_role` answer 403 inside a use case.
 
+A page's caller is signed in by a session instead (:mod:`shared.web.session`): the same kind of
+token in the HttpOnly cookie :data:`SESSION_COOKIE`, read when no ``Authorization`` header is
+sent. A request carried by that cookie with an unsafe method (POST, PUT, PATCH, DELETE) must also
+send the :data:`CSRF_HEADER` header (403 otherwise): another site's form or script cannot send
+one without the service's consent, and no service gives it (no CORS).
+
 Token claims are checked strictly (a known role at the right area level, a printable subject
 of at most 128 characters) and refusals never repeat a claim's value.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from typing import Annotated
@@ -32,12 +36,14 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.areas import NATION, area_level, is_within
+from shared.areas.hierarchy import AreaLevel
 from shared.contract.envelope import AREA_CODE
 from shared.settings import AuthSettings
 
 _ALGORITHM = "HS256"
 # A subject names the caller in audit rows and idempotency keys: printable ASCII, bounded.
-_SUBJECT = re.compile(r"[\x21-\x7e]{1,128}")
+SUBJECT = r"[\x21-\x7e]{1,128}"
+_SUBJECT = re.compile(SUBJECT)
 
 
 class Role(StrEnum):
@@ -52,12 +58,24 @@ class Role(StrEnum):
 
 
 # The area level each officer role must be scoped to (others may hold any area).
-_ROLE_LEVEL = {
+_ROLE_LEVEL: dict[Role, AreaLevel] = {
     Role.VILLAGE_OFFICER: "village",
     Role.REGENCY_OFFICER: "regency",
     Role.PROVINCE_OFFICER: "province",
     Role.MINISTRY: "national",
 }
+
+
+# The session cookie a page's caller is signed in with, and the header its unsafe requests send.
+SESSION_COOKIE = "pantau_session"
+CSRF_HEADER = "X-Pantau-CSRF"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def role_level(role: Role) -> AreaLevel | None:
+    """The area level ``role`` must hold (``village`` for a village officer …), or None when it
+    may hold an area of any level."""
+    return _ROLE_LEVEL.get(role)
 
 
 class TokenError(ValueError):
@@ -66,11 +84,13 @@ class TokenError(ValueError):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a role, a jurisdiction area and the token's subject."""
+    """Who is calling: a role, a jurisdiction area and the token's subject (and when the
+    token expires, in seconds since the epoch, when known)."""
 
     role: Role
     area: str
     sub: str = "anonymous"
+    expires_at: float | None = field(default=None, compare=False)
 
     def covers(self, area: str) -> bool:
         return is_within(area, self.area)
@@ -108,7 +128,8 @@ def read_token(token: str, *, settings: AuthSettings | None = None) -> Principal
         raise TokenError("token expired") from exc
     except jwt.PyJWTError as exc:
         raise TokenError("invalid token") from exc
-    return _checked(claims.get("role", ""), claims.get("area", ""), claims.get("sub", ""))
+    principal = _checked(claims.get("role", ""), claims.get("area", ""), claims.get("sub", ""))
+    return replace(principal, expires_at=float(claims["exp"]))
 
 
 def _checked(role: object, area: object, sub: object, *, echo: bool = False) -> Principal:
@@ -142,13 +163,6 @@ _verified: dict[str, tuple[Principal, float]] = {}
 _VERIFIED_MAX = 10_000
 
 
-def _expiry(token: str) -> float:
-    """The ``exp`` claim of a token whose signature was checked (so its payload is sound)."""
-    payload = token.split(".")[1]
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    return float(claims["exp"])
-
-
 def principal_of(token: str) -> Principal:
     """:func:`read_token` under the environment's settings, remembering each verified token
     until it expires.
@@ -162,7 +176,7 @@ def principal_of(token: str) -> Principal:
     principal = read_token(token, settings=_auth_settings())
     if len(_verified) >= _VERIFIED_MAX:
         _verified.clear()
-    _verified[token] = (principal, _expiry(token))
+    _verified[token] = (principal, principal.expires_at or 0.0)
     return principal
 
 
@@ -193,14 +207,31 @@ def _address(request: Request) -> str:
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def current_principal(request: Request, credentials: Credentials) -> Principal:
-    """FastAPI dependency: the caller, or 401 with a clear message (429 for an address that
-    sent too many requests without a valid token)."""
-    if credentials is None:
+def _token_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The bearer token, else the session cookie's (403 for an unsafe request it carries
+    without :data:`CSRF_HEADER`); 401 when there is neither."""
+    if credentials is not None:
+        return credentials.credentials
+    session = request.cookies.get(SESSION_COOKIE)
+    if session is None:
         raise _refused(
-            request, "missing bearer token (Authorization: Bearer <token>; see `pantau token`)"
+            request,
+            "not signed in: sign in at /sign-in, or send Authorization: Bearer <token> "
+            "(see `pantau token`)",
         )
-    token = credentials.credentials
+    if request.method not in SAFE_METHODS and not request.headers.get(CSRF_HEADER):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"a request signed in by the session cookie must send the {CSRF_HEADER} header "
+            "(the pages' Pantau.api does)",
+        )
+    return session
+
+
+async def current_principal(request: Request, credentials: Credentials) -> Principal:
+    """FastAPI dependency: the caller, by bearer token or session cookie, or 401 with a clear
+    message (429 for an address that sent too many requests without a valid token)."""
+    token = _token_of(request, credentials)
     known = _verified.get(token)
     if known is not None and time.time() < known[1]:
         return known[0]

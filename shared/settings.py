@@ -88,7 +88,16 @@ class AuthSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PANTAU_", extra="ignore")
 
     token_secret: str = Field(default=DEV_TOKEN_SECRET, min_length=16)
-    token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    token_ttl_seconds: int = Field(
+        default=8 * 3600, ge=60, description="how long a token, and so a page's session, lasts"
+    )
+    sign_in_url: str | None = Field(
+        default=None,
+        pattern=r"^(https://|/)[\x21-\x7e]{0,500}$",
+        description="outside development, where the sign-in page sends people to sign in "
+        "(the identity provider's entry, see deploy/README.md); unset: the page says that "
+        "signing in is not configured",
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -135,6 +144,13 @@ class ServiceSettings(BaseSettings):
     )
     limit_public_writes: str = Field(
         default="10/minute;100/hour", description="writes needing no account, per client address"
+    )
+    limit_public_reads: str = Field(
+        default="120/minute;2000/hour",
+        description="reads needing no account (the sign-in page's area search; cases lowers it for receipt look-ups), per address",
+    )
+    limit_sign_in: str = Field(
+        default="10/minute;100/hour", description="sign-in attempts, per client address"
     )
     relay_batch_size: int = Field(default=2_000, ge=1)
     relay_poll_seconds: float = Field(default=0.5, gt=0)

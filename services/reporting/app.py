@@ -30,7 +30,8 @@ calls of the expensive `summary/as-of` and `export.csv?as_of=` reads per caller 
 
 
 async def dashboard() -> HTMLResponse:
-    """The dashboard: paste a token (`pantau token`); it is kept in this tab only."""
+    """The dashboard, on the front-end foundation (docs/frontend.md): signed in by the session
+    (`/sign-in`), its script and styles at `/static/reporting/`."""
     page = resources.files("services.reporting") / "static" / "dashboard.html"
     return html_page(page.read_text(encoding="utf-8"))
 

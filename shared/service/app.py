@@ -11,7 +11,9 @@ A service supplies its settings, routers, the consumers it runs and its own back
 - for every request: the correlation id, the security headers and the access log
   (:mod:`shared.service.middleware`), the error handlers (:mod:`shared.service.errors`), the
   rate limits (:mod:`shared.service.limits`, ``app.state.limits``);
-- ``/health/live``, ``/health/ready`` (database, broker) and ``/metrics``.
+- ``/health/live``, ``/health/ready`` (database, broker) and ``/metrics``;
+- the front-end foundation (:mod:`shared.web`): ``/static/``, the sign-in page ``/sign-in``
+  and the browser's session ``/auth/session`` (docs/frontend.md).
 
 Example (see docs/service-kit.md)::
 
@@ -36,6 +38,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import resources
+from pathlib import Path
 from typing import Any, cast
 
 import asyncpg
@@ -53,6 +57,7 @@ from shared.service.context import service_context
 from shared.service.limits import RateLimits
 from shared.service.middleware import RequestMiddleware
 from shared.settings import AuthSettings, ServiceSettings, development_mode, secret_problems
+from shared.web import install as install_web
 
 log = get_logger(__name__)
 
@@ -194,6 +199,7 @@ def build_app(
     errors.install(app)
     for router in routers:
         app.include_router(router)
+    install_web(app, service=settings.service, pages=_pages_folder(spec.package))
 
     async def database_ready() -> None:
         await database_check(app.state.pool)()
@@ -204,6 +210,15 @@ def build_app(
         )
     )
     return app
+
+
+def _pages_folder(package: str) -> Path | None:
+    """The service's ``static/`` folder (its pages' scripts and styles), when it has one."""
+    try:
+        folder = Path(str(resources.files(package) / "static"))
+    except ModuleNotFoundError:
+        return None
+    return folder if folder.is_dir() else None
 
 
 @asynccontextmanager

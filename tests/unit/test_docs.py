@@ -23,6 +23,8 @@ from pantau.cli import app as cli_app
 from shared.contract.codes import ZERO_COST_COMPONENTS, ZERO_COST_OCCUPATIONS
 from shared.contract.envelope import Envelope
 from shared.contract.events import EVENT_MODELS
+from shared.web import areas as web_areas
+from shared.web import session
 from tests.support import contract_doc
 
 ROOT = Path(__file__).parents[2]
@@ -85,6 +87,7 @@ def test_every_event_type_and_field_is_described(event_type: str, version: int) 
         )
 
 
+_WEB_ROUTERS = (session.router, web_areas.router)
 # Every service serves these; the conventions describe them once.
 _COMMON_PATHS = {
     "/health/live",
@@ -94,7 +97,21 @@ _COMMON_PATHS = {
     "/docs",
     "/docs/oauth2-redirect",
     "/redoc",
+    # the front-end foundation's (shared.web): sign-in page, session, area search
+    *(getattr(r, "path", "") for router in _WEB_ROUTERS for r in router.routes),
 }
+
+
+def test_the_conventions_describe_the_kits_own_endpoints() -> None:
+    conventions = _section(CONTRACT, re.compile(r"^Conventions \(every service\)$"))
+    served = {
+        f"{method} {getattr(route, 'path', '')}"
+        for router in _WEB_ROUTERS
+        for route in router.routes
+        for method in getattr(route, "methods", None) or ()
+        if method != "HEAD"
+    }
+    assert served <= _endpoints(conventions), sorted(served - _endpoints(conventions))
 
 
 def _endpoints(text: str) -> set[str]:
