@@ -42,9 +42,10 @@ from shared.auth import (
     CSRF_HEADER,
     SESSION_COOKIE,
     SUBJECT,
-    CurrentPrincipal,
+    Credentials,
     Principal,
     Role,
+    current_principal,
     issue_token,
     read_token,
     role_level,
@@ -149,9 +150,17 @@ def _checked(body: SignIn) -> Principal:
 
 
 @router.get("/auth/session", responses=COMMON_RESPONSES)
-async def current_session(principal: CurrentPrincipal) -> SessionOut:
+async def current_session(request: Request, credentials: Credentials) -> SessionOut:
     """Who is signed in (by the session cookie, or a bearer token); 401 when nobody is."""
-    return session_of(principal)
+    if credentials is None and SESSION_COOKIE not in request.cookies:
+        # Every page asks this on opening: a browser that holds no session at all is not
+        # guessing tokens, so it spends nothing of its address's auth_failures budget.
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "not signed in: sign in at /sign-in",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return session_of(await current_principal(request, credentials))
 
 
 @router.post(

@@ -147,6 +147,15 @@ async def test_outside_development_the_page_links_to_the_identity_provider(clien
     assert '<section class="p-card" id="provider">' in page
 
 
+async def test_pages_asking_who_is_signed_in_spend_no_auth_failure_budget():
+    async with make_client(limit_auth_failures="2/minute") as client:
+        for _ in range(5):  # every page opened before signing in asks once
+            assert (await client.get("/auth/session")).status_code == 401
+        client.cookies.set(SESSION_COOKIE, "forged")
+        statuses = [(await client.get("/auth/session")).status_code for _ in range(3)]
+        assert statuses == [401, 401, 429]  # a bad cookie is a bad token
+
+
 async def test_an_expired_or_forged_session_cookie_is_401(client):
     client.cookies.set(SESSION_COOKIE, issue_token("ministry", "ID", ttl_seconds=-120))
     assert (await client.get("/v1/things")).status_code == 401
