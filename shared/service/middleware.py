@@ -104,6 +104,8 @@ class RequestMiddleware:
 
 def _route(scope: Scope) -> str:
     route = scope.get("route")
+    if route is None and str(scope.get("path", "")).startswith("/static/"):
+        return "/static/{path}"  # the pages' files (shared.web), served by a mount, not a route
     return str(getattr(route, "path", "(no route)"))
 
 
