@@ -147,7 +147,8 @@ class ServiceSettings(BaseSettings):
     )
     limit_public_reads: str = Field(
         default="120/minute;2000/hour",
-        description="reads needing no account (the sign-in page's area search; cases lowers it for receipt look-ups), per address",
+        description="reads needing no account (the sign-in page's area search; cases lowers it "
+        "for receipt look-ups), per client address",
     )
     limit_sign_in: str = Field(
         default="10/minute;100/hour", description="sign-in attempts, per client address"
