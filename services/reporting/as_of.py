@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from services.reporting.log_reader import read_log
+from services.reporting.projections.catalog import CATALOG
 from services.reporting.projections.delta import Key, Subject, Value, expand, project, sum_into
 from services.reporting.projections.handler import FIGURE_TOPICS
-from services.reporting.projections.model import DYNAMIC_OBJECTS, SUMMARY_METRICS, cell_paths
 from services.reporting.settings import ReportingSettings
 from services.reporting.summary import UnknownArea, area_name, held_by, nest, shape
 from shared.areas import area_level, areas, parent
@@ -42,23 +42,23 @@ def summary_from_cube(cube: dict[Key, Value], code: str, scope: str, day: date) 
     for (area, metric, key), (n, amount) in cube.items():
         if area not in wanted:
             continue
-        if metric in SUMMARY_METRICS:
-            for path, value in cell_paths(metric, key, n, amount):
-                values[area][path] += value
-        elif metric == "cases_due" and key < day.isoformat():
-            values[area]["cases_past_deadline"] += n
-    paths = shape(values.values())
+        for path, value in CATALOG.cell_paths(metric, key, n, amount):
+            values[area][path] += value
+        due = CATALOG.due_leaves.get(metric)
+        if due is not None and key < day.isoformat():
+            values[area][due] += n
+    paths, objects = shape(values.values()), CATALOG.dynamic_objects
     return {
         "area": code,
         "name": area_name(code),
         "level": area_level(code),
-        "totals": nest(values[code], paths, DYNAMIC_OBJECTS),
+        "totals": nest(values[code], paths, objects),
         "children": [
             {
                 "area": c,
                 "name": area_name(c),
                 "level": area_level(c),
-                "totals": nest(values[c], paths, DYNAMIC_OBJECTS),
+                "totals": nest(values[c], paths, objects),
             }
             for c in kids
         ],

@@ -19,7 +19,8 @@ import asyncpg
 
 from services.reporting.db import Conn
 from services.reporting.projections.area_ids import area_code
-from services.reporting.projections.model import DYNAMIC_OBJECTS, PUBLISHED_LEVELS
+from services.reporting.projections.catalog import CATALOG
+from services.reporting.projections.model import PUBLISHED_LEVELS
 from services.reporting.projections.store import LIVE
 from services.reporting.settings import ReportingSettings
 from services.reporting.summary import area_name, leaves, shape, watermark
@@ -69,9 +70,8 @@ def suppressed_totals(
     hidden = suppress(flat, equations, k)
     out = {}
     for a in values:
-        out[a] = nest_nullable(
-            {p: (None if (a, p) in hidden else flat[(a, p)]) for p in paths}, DYNAMIC_OBJECTS
-        )
+        shown = {p: (None if (a, p) in hidden else flat[(a, p)]) for p in paths}
+        out[a] = nest_nullable(shown, CATALOG.dynamic_objects)
     return out, hidden, paths
 
 

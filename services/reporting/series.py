@@ -1,4 +1,10 @@
-"""Monthly time series of an area, read from the cube's ``monthly`` rows."""
+"""Monthly time series of an area, read from the cube's ``monthly`` rows.
+
+Each series is declared by its kind of subject (``Catalog.series``) and keyed by
+the month of the business date its events carry (``registered_on``, ``departed_on``,
+``returned_on``, ``charged_on``; case and alert events by their ``time``), so records entered
+late count in the month they happened.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,13 @@ from typing import Any
 
 from services.reporting.db import Conn
 from services.reporting.projections.area_ids import area_id
-from services.reporting.projections.model import MONTHLY_SERIES, NONE, SEP, SEXES
+from services.reporting.projections.catalog import CATALOG
+from services.reporting.projections.model import SEP, SERIES_METRIC
 from services.reporting.projections.store import LIVE
-
-_BY_SEX = {"registered", "departed", "returned", "cases_opened", "cases_closed"}
 
 
 def _empty() -> dict[str, Any]:
-    month: dict[str, Any] = {}
-    for name in MONTHLY_SERIES:
-        if name in _BY_SEX:
-            month[name] = dict.fromkeys(SEXES, 0)
-        elif name == "fees":
-            month[name] = {"count": 0, "amount": {}}
-        else:
-            month[name] = 0
-    return month
+    return {name: series.zero() for name, series in CATALOG.series.items()}
 
 
 async def read_series(
@@ -33,25 +30,19 @@ async def read_series(
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         f"SELECT k.dims, c.n, c.amount FROM {schema}.cube AS c JOIN figure_keys AS k"
-        " ON k.id = c.key WHERE c.area = $1 AND k.metric = 'monthly'"
+        " ON k.id = c.key WHERE c.area = $1 AND k.metric = $2"
         " AND (c.n <> 0 OR c.amount <> 0) ORDER BY k.dims",
         area_id(code),
+        SERIES_METRIC,
     )
     months: dict[str, dict[str, Any]] = {}
     for r in rows:
-        month, name, sex = r["dims"].split(SEP)
+        month, name, part = r["dims"].split(SEP)
         if (from_month and month < from_month) or (to_month and month > to_month):
             continue
+        series = CATALOG.series.get(name)
+        if series is None:
+            continue  # a series no longer declared
         entry = months.setdefault(month, _empty())
-        if name in _BY_SEX and sex != NONE:
-            entry[name][sex] = entry[name].get(sex, 0) + r["n"]
-        elif name == "fees":
-            entry["fees"]["count"] += r["n"]
-            amount = r["amount"]
-            amounts = entry["fees"]["amount"]
-            amounts[sex] = amounts.get(sex, 0) + (
-                int(amount) if amount == amount.to_integral_value() else float(amount)
-            )
-        elif name == "alerts_raised":
-            entry[name] += r["n"]
+        entry[name] = series.added(entry[name], part, r["n"], r["amount"])
     return [{"month": m, **months[m]} for m in sorted(months)]

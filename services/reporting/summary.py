@@ -15,16 +15,11 @@ from typing import Any, TypeVar
 
 from services.reporting.db import Conn
 from services.reporting.projections.area_ids import area_id
-from services.reporting.projections.model import (
-    CELL_LEVELS,
-    DYNAMIC_OBJECTS,
-    is_pseudo,
-    template_paths,
-)
+from services.reporting.projections.catalog import CATALOG
+from services.reporting.projections.model import CELL_LEVELS, is_pseudo
 from services.reporting.projections.store import LEAF_VALUE, LIVE
 from shared.areas import NATION, area_level, areas, is_within, parent
 
-_TEMPLATE = template_paths()
 V = TypeVar("V")  # a leaf's value: a Decimal, or its JSON text
 
 
@@ -80,10 +75,12 @@ _DERIVED = (
     " WHERE c.area = ANY($2::bigint[]) GROUP BY 1, 2) AS d"
     " JOIN figure_paths AS p ON p.id = d.path"
 )
-_PAST_DEADLINE = (
-    "SELECT c.area, 'cases_past_deadline' AS path, sum(c.n) AS v FROM {schema}.cube AS c"
+# Each metric with a due date (Catalog.due_leaves): its rows dated before today, per area.
+_PAST_DUE = tuple(
+    f"SELECT c.area, '{leaf}' AS path, sum(c.n) AS v FROM {{schema}}.cube AS c"
     " JOIN figure_keys AS k ON k.id = c.key"
-    " WHERE c.area = ANY($3::bigint[]) AND k.metric = 'cases_due' AND k.dims < $4 GROUP BY 1"
+    f" WHERE c.area = ANY($3::bigint[]) AND k.metric = '{metric}' AND k.dims < $4 GROUP BY 1"
+    for metric, leaf in CATALOG.due_leaves.items()
 )
 
 
@@ -93,8 +90,9 @@ def _leaves_query(
     ids = {area_id(c): c for c in codes}
     cell_ids = [i for i, c in ids.items() if area_level(c) in CELL_LEVELS]
     cube_ids = [i for i, c in ids.items() if area_level(c) not in CELL_LEVELS]
-    sql = " UNION ALL ".join((_CELLS, _DERIVED, _PAST_DEADLINE)).format(schema=schema)
-    return sql, ids, (cell_ids, cube_ids, list(ids), today.isoformat())
+    sql = " UNION ALL ".join((_CELLS, _DERIVED, *_PAST_DUE)).format(schema=schema)
+    due = (list(ids), today.isoformat()) if _PAST_DUE else ()
+    return sql, ids, (cell_ids, cube_ids, *due)
 
 
 async def leaves(
@@ -119,7 +117,7 @@ async def leaves_as_json_numbers(
     sql, ids, args = _leaves_query(codes, schema, today)
     text = f"SELECT area, path, trim_scale(v)::text AS v FROM ({sql}) AS u WHERE v <> 0"
     # Each leaf has one source: cells (levels above the village), the derivation (villages),
-    # or the past-deadline sum (a path no figure key adds to).
+    # or a past-due sum (a path no figure key adds to).
     for area, path, v in await conn.fetch(text, *args):
         out[ids[area]][path] = v
     return out
@@ -180,7 +178,7 @@ def _split(path: str) -> tuple[str, ...]:
 
 def shape(all_leaves: Iterable[Mapping[str, object]]) -> list[str]:
     """The union of template paths and every path seen: one shape for an area and its children."""
-    seen = dict.fromkeys(_TEMPLATE)
+    seen = dict.fromkeys(CATALOG.template_paths)
     for values in all_leaves:
         for path, v in values.items():
             if v != 0:
@@ -219,7 +217,7 @@ async def read_summary(
 ) -> dict:
     """The contract's summary of ``code``; run inside one snapshot (see :func:`snapshot`)."""
     kids, values, mark = await _gather(conn, code, scope, consumer, schema, today, leaves)
-    nester = Nester(shape(values.values()), DYNAMIC_OBJECTS)
+    nester = Nester(shape(values.values()), CATALOG.dynamic_objects)
 
     def totals(c: str) -> dict:
         return nester.nest(values[c])
@@ -250,7 +248,7 @@ async def read_summary_json(
     kids, values, mark = await _gather(
         conn, code, scope, consumer, schema, today, leaves_as_json_numbers
     )
-    render = JsonTotals(shape(values.values()), DYNAMIC_OBJECTS)
+    render = JsonTotals(shape(values.values()), CATALOG.dynamic_objects)
 
     def node(c: str) -> str:
         head = json.dumps({"area": c, "name": area_name(c), "level": area_level(c)})

@@ -81,7 +81,33 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
     log = Log()
     wid, reg = log.worker(VILLAGE, sex="female")
     mine = [reg, log.departed(wid, VILLAGE, country="MY"), log.fee(wid, VILLAGE, 2_000_000)]
-    events = mine + random_stream(600, seed=99)
+    # Entered late (recorded now, like the rest): a registration and a fee of last year.
+    late_id = str(uuid.uuid4())
+    late = [
+        log.event(
+            "worker-registered",
+            late_id,
+            VILLAGE,
+            sex="male",
+            birth_year=1988,
+            procedural=True,
+            registered_on="2025-07-14",
+        ),
+        log.event(
+            "fee-charged",
+            late_id,
+            VILLAGE,
+            fee_id=str(uuid.uuid4()),
+            component="passport",
+            amount=1_250_000,
+            currency="IDR",
+            charged_on="2025-08-02",
+            agency_id=None,
+            occupation=None,
+            legality="illegal",
+        ),
+    ]
+    events = mine + late + random_stream(600, seed=99)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -135,6 +161,19 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
             ).json()
             march = next(m for m in series["months"] if m["month"] == "2026-03")
             assert march["registered"]["female"] >= 1 and march["fees"]["count"] >= 1
+            # Series are keyed by the business date (registered_on, charged_on), not by when
+            # the event was recorded: last year's records show in last year's months.
+            last_year = (
+                await client.get(
+                    "/v1/areas/53/series?from=2025-01&to=2025-12", headers=auth("ministry", "ID")
+                )
+            ).json()["months"]
+            assert [m["month"] for m in last_year] == ["2025-07", "2025-08"]
+            july, august = last_year
+            assert july["registered"] == {"female": 0, "male": 1}
+            assert july["fees"] == {"count": 0, "amount": {}}
+            assert august["fees"] == {"count": 1, "amount": {"IDR": 1_250_000}}
+            assert august["registered"] == {"female": 0, "male": 0}
 
             exported = await client.get(
                 "/v1/areas/53.71/export.csv", headers=auth("ministry", "ID")

@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 
 from services.reporting.projections.area_ids import area_code, area_id
+from services.reporting.projections.catalog import CATALOG
 from services.reporting.projections.keys import FigureKeys
-from services.reporting.projections.model import leaf_paths
 from services.reporting.projections.store import ExtraAreas
 from shared.areas import NATION, areas
 
@@ -52,7 +52,7 @@ async def test_a_new_key_is_committed_before_the_batch_that_met_it(make_database
                 ident = (await keys.ids(conn, [KEY]))[KEY]
                 raise RuntimeError("batch failed")
         # The batch rolled back; the key stays registered, with its leaf paths, and cached.
-        assert await _key_rows(conn, KEY) == (ident, len(leaf_paths(*KEY)))
+        assert await _key_rows(conn, KEY) == (ident, len(CATALOG.leaf_paths(*KEY)))
         async with conn.transaction(readonly=True):
             assert await keys.ids(conn, [KEY]) == {KEY: ident}
         # Another writer (an empty cache, after a restart) finds it without registering it.
@@ -73,7 +73,7 @@ async def test_a_writer_does_not_wait_for_another_batch_that_met_the_same_new_ke
             async with second.transaction():
                 theirs = await asyncio.wait_for(FigureKeys(dsn).ids(second, [KEY]), 10)
         assert theirs == {KEY: mine}
-        assert await _key_rows(first, KEY) == (mine, len(leaf_paths(*KEY)))
+        assert await _key_rows(first, KEY) == (mine, len(CATALOG.leaf_paths(*KEY)))
     finally:
         await first.close()
         await second.close()
@@ -95,7 +95,7 @@ async def test_writers_racing_on_new_keys_get_the_same_ids(make_database) -> Non
         assert all(g == got[0] for g in got)
         assert len(set(got[0].values())) == len(wanted)
         for key, ident in got[0].items():
-            assert await _key_rows(conns[0], key) == (ident, len(leaf_paths(*key)))
+            assert await _key_rows(conns[0], key) == (ident, len(CATALOG.leaf_paths(*key)))
     finally:
         for c in conns:
             await c.close()

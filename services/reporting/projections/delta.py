@@ -1,11 +1,12 @@
 """The projection core: a pure function from a batch of events to figure deltas.
 
 ``project(events, subjects, scope)`` replays each event on the transition state of its subject
-(worker, case, alert, agency), then computes, per subject touched, *what it contributes after
-the batch minus what it contributed before*: a status change is a -1 on the old cube row and a
-+1 on the new one. Flows (fees, monthly series) add directly. Deltas are aggregated at the
-attributed village first and then expanded to every ancestor (:func:`expand`), so the caller
-writes each key once per batch.
+(a worker, case, alert, agency: the kinds of ``catalog.CATALOG``, each declared in a module of
+``subjects/`` with the event models that create and change it), then computes, per subject
+touched, *what it contributes after the batch minus what it contributed before*: a status
+change is a -1 on the old cube row and a +1 on the new one. Flows (fees, monthly series) add
+directly. Deltas are aggregated at the attributed village first and then expanded to every
+ancestor (:func:`expand`), so the caller writes each key once per batch.
 
 Decisions (documented in the service README):
 
@@ -22,32 +23,18 @@ Decisions (documented in the service README):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
-from operator import itemgetter
-from typing import Any, Protocol
+from typing import Protocol
 
-from services.reporting.projections.model import CELL_LEVELS, NONE, SEP, cell_paths, dims, leaf_area
+from services.reporting.projections.catalog import CATALOG, Catalog
+from services.reporting.projections.kind import CHANGES, CREATES, Attrs, Flows, SubjectKind
+from services.reporting.projections.model import CELL_LEVELS, SERIES_METRIC, Key, Value, leaf_area
 from shared.areas import NATION, ancestors, area_level, is_within
 from shared.contract.envelope import Envelope
-from shared.contract.events import (
-    AgencyLicensed,
-    AlertRaised,
-    CaseActionTaken,
-    CaseEscalated,
-    CaseOpened,
-    CaseReopened,
-    EventData,
-    FeeCharged,
-    WorkerDeparted,
-    WorkerRegistered,
-)
-
-Key = tuple[str, str, str]  # (area, metric, dims)
-Value = list[Any]  # [n: int, amount: Decimal]
+from shared.contract.events import EventData
 
 
 class EventLike(Protocol):
@@ -59,82 +46,28 @@ class EventLike(Protocol):
     def data(self) -> EventData: ...
 
 
-# The attributes each kind of subject keeps, in the order they are stored (``Subject.state``).
-FIELDS: dict[str, tuple[str, ...]] = {
-    "worker": ("status", "sex", "procedural", "occupation", "destination"),
-    "case": ("category", "gbv_type", "level", "status", "sex", "procedural", "due_on"),
-    "alert": ("severity", "rule", "level", "status"),
-    "agency": ("status",),
-}
-Attrs = dict[str, str | None]
-
-
-def _values_of(fields: tuple[str, ...]) -> Callable[[Attrs], tuple[str | None, ...]]:
-    """The attribute values in ``fields`` order (a subject's attrs hold every field)."""
-    if len(fields) == 1:
-        (only,) = fields
-        return lambda attrs: (attrs[only],)
-    return itemgetter(*fields)
-
-
-_VALUES = {kind: _values_of(fields) for kind, fields in FIELDS.items()}
-
-
 @dataclass
 class Subject:
-    """Transition state of one aggregate: codes only, keyed by its pseudonymous id."""
+    """Transition state of one aggregate: codes only, keyed by its pseudonymous id.
 
-    kind: str
+    ``attrs`` holds the ``fields`` its ``kind`` declares.
+    """
+
+    kind: SubjectKind
     area: str
     seq: int
     attrs: Attrs
 
     def state(self) -> str:
-        """The attributes as stored: codes joined with ``|`` in ``FIELDS`` order."""
-        return dims(*_VALUES[self.kind](self.attrs))
+        """The attributes as stored: codes joined with ``|`` in the kind's ``fields`` order."""
+        return self.kind.state(self.attrs)
 
     @classmethod
-    def stored(cls, kind: str, area: str, seq: int, state: str) -> Subject:
-        values = [None if v == NONE else v for v in state.split(SEP)]
-        return cls(kind, area, seq, dict(zip(FIELDS[kind], values, strict=True)))
+    def stored(cls, kind: SubjectKind, area: str, seq: int, state: str) -> Subject:
+        return cls(kind, area, seq, kind.parse(state))
 
     def copy(self) -> Subject:
         return Subject(self.kind, self.area, self.seq, self.attrs.copy())
-
-    def contributions(self) -> list[tuple[str, str]]:
-        """(metric, dims) rows this subject currently counts +1 in, at its area."""
-        a = self.attrs
-        if self.kind == "worker":
-            return [
-                (
-                    "workers",
-                    dims(a["status"], a["sex"], a["procedural"], a["occupation"], a["destination"]),
-                )
-            ]
-        if self.kind == "case":
-            rows = [
-                (
-                    "cases",
-                    dims(
-                        a["category"],
-                        a["gbv_type"],
-                        a["level"],
-                        a["status"],
-                        a["sex"],
-                        a["procedural"],
-                    ),
-                )
-            ]
-            if a["status"] != "closed" and a["due_on"]:
-                rows.append(("cases_due", a["due_on"]))
-            return rows
-        if self.kind == "alert":
-            if a["status"] == "resolved":
-                return []
-            return [("alerts_open", dims(a["severity"], a["rule"], a["status"]))]
-        if self.kind == "agency":
-            return [("agencies", dims(a["status"]))]
-        return []
 
 
 @dataclass
@@ -157,23 +90,34 @@ def _add(deltas: dict[Key, Value], key: Key, n: int, amount: Decimal = Decimal(0
         cur[1] += amount
 
 
-_CREATORS = {"worker-registered", "case-opened", "alert-raised", "agency-licensed"}
-
-
 def project(
     events: Iterable[EventLike],
     subjects: Mapping[str, Subject],
     scope: str = "ID",
+    catalog: Catalog = CATALOG,
 ) -> Projection:
-    """Apply ``events`` (log order per subject) to copies of ``subjects``; return the deltas."""
+    """Apply ``events`` (log order per subject) to copies of ``subjects``; return the deltas.
+
+    Each event is applied by the handler its data's class is declared with in ``catalog``
+    (:attr:`.catalog.Catalog.handlers`): a creator gives the subject's fields, a changer
+    changes the batch's copy of them in place, a counter only adds flows; all record flows
+    through one :class:`.kind.Flows`.
+    """
     out = Projection()
     before: dict[str, Subject | None] = {}
     current: dict[str, Subject] = {}
-    flows = out.deltas
+    deltas = out.deltas
+    flows = Flows(deltas)
+    handlers = catalog.handlers
     everywhere = scope == NATION
     applied = skipped = 0
     last: datetime | None = None
     for event in events:
+        data = event.data
+        handler = handlers.get(type(data))
+        if handler is None:
+            skipped += 1  # no figure depends on this event type
+            continue
         env = event.envelope
         sid = env.subject
         if sid in before:
@@ -191,23 +135,23 @@ def project(
         if not everywhere and not is_within(area, scope):
             skipped += 1
             continue
-        kind = env.type
-        if kind == "fee-charged":
-            _fee(flows, area, env, event.data)  # type: ignore[arg-type]
+        role, kind, apply = handler
+        time = env.time
+        flows.area = area
+        flows.time = time
+        if role is CHANGES:
+            if state is None or state.kind is not kind:
+                skipped += 1  # an aggregate this node never saw created: see module docstring
+                continue
+            apply(state.attrs, data, flows)  # the batch's own copy, changed in place
+            state.seq = seq
+        elif role is CREATES:
+            current[sid] = Subject(kind, area, seq, apply(data, flows))
+        else:  # COUNTS: flows that need no state
+            apply(data, flows)
             if state is not None:
                 state.seq = seq
-        elif state is None and kind not in _CREATORS:
-            skipped += 1  # an aggregate this node never saw created: see module docstring
-            continue
-        else:
-            new = _transition(state, area, env, event.data, flows)
-            if new is None:
-                skipped += 1
-                continue
-            new.seq = seq
-            current[sid] = new
         applied += 1
-        time = env.time
         if last is None or time > last:
             last = time
     out.applied, out.skipped, out.last_event_time = applied, skipped, last
@@ -219,135 +163,13 @@ def project(
                 if prior.seq != after.seq:
                     changed[sid] = after  # only the sequence moved (a fee): no figure changes
                 continue
-            for metric, key in prior.contributions():
-                _add(flows, (prior.area, metric, key), -1)
-        for metric, key in after.contributions():
-            _add(flows, (after.area, metric, key), 1)
+            for metric, key in prior.kind.contributes(prior.attrs):
+                _add(deltas, (prior.area, metric, key), -1)
+        for metric, key in after.kind.contributes(after.attrs):
+            _add(deltas, (after.area, metric, key), 1)
         changed[sid] = after
-    out.deltas = {k: v for k, v in flows.items() if v[0] != 0 or v[1] != 0}
+    out.deltas = {k: v for k, v in deltas.items() if v[0] != 0 or v[1] != 0}
     return out
-
-
-@cache
-def _month_text(year: int, month: int) -> str:
-    return f"{year:04d}-{month:02d}"
-
-
-def _month(env: Envelope) -> str:
-    """``YYYY-MM`` of the event's (UTC) time (cached: formatting per event cost more)."""
-    t = env.time
-    return _month_text(t.year, t.month)
-
-
-def _procedural(flag: bool) -> str:
-    return "procedural" if flag else "non_procedural"
-
-
-def _fee(flows: dict[Key, Value], area: str, env: Envelope, data: FeeCharged) -> None:
-    amount = Decimal(data.amount)
-    _add(flows, (area, "fees", dims(data.legality, data.component, data.currency)), 1, amount)
-    _add(flows, (area, "monthly", dims(_month(env), "fees", data.currency)), 1, amount)
-
-
-def _transition(
-    state: Subject | None,
-    area: str,
-    env: Envelope,
-    data: EventData,
-    flows: dict[Key, Value],
-) -> Subject | None:
-    """The subject after ``env``, recording monthly flows; None if the event is irrelevant.
-
-    A creating event gives a new subject; any other changes ``state``, the batch's own copy.
-    """
-    t = env.type
-    month = _month(env)
-    if t == "worker-registered":
-        assert isinstance(data, WorkerRegistered)
-        _add(flows, (area, "monthly", dims(month, "registered", data.sex)), 1)
-        attrs: dict[str, str | None] = {
-            "status": "registered",
-            "sex": str(data.sex),
-            "procedural": _procedural(data.procedural),
-            "occupation": str(data.occupation) if data.occupation else None,
-            "destination": None,
-        }
-        return Subject("worker", area, env.sequence, attrs)
-    if t == "case-opened":
-        assert isinstance(data, CaseOpened)
-        _add(flows, (area, "monthly", dims(month, "cases_opened", data.sex)), 1)
-        attrs = {
-            "category": str(data.category),
-            "gbv_type": str(data.gbv_type) if data.gbv_type else None,
-            "level": str(data.level),
-            "status": str(data.status),
-            "sex": str(data.sex),
-            "procedural": _procedural(data.procedural),
-            "due_on": data.due_on.isoformat() if data.due_on else None,
-        }
-        return Subject("case", area, env.sequence, attrs)
-    if t == "alert-raised":
-        assert isinstance(data, AlertRaised)
-        _add(flows, (area, "monthly", dims(month, "alerts_raised", None)), 1)
-        attrs = {
-            "severity": str(data.severity),
-            "rule": data.rule,
-            "level": str(data.level),
-            "status": "open",
-        }
-        return Subject("alert", area, env.sequence, attrs)
-    if t == "agency-licensed":
-        assert isinstance(data, AgencyLicensed)
-        return Subject("agency", area, env.sequence, {"status": "licensed"})
-    if state is None:
-        return None
-    new = state  # the batch's own copy (see project): changed in place
-    a = new.attrs
-    if t == "worker-verified":
-        a["status"] = "verified"
-    elif t == "worker-departed":
-        assert isinstance(data, WorkerDeparted)
-        a.update(
-            status="departed",
-            occupation=str(data.occupation),
-            destination=data.destination_country,
-        )
-        _add(flows, (area, "monthly", dims(month, "departed", a["sex"])), 1)
-    elif t == "worker-returned":
-        a["status"] = "returned"
-        _add(flows, (area, "monthly", dims(month, "returned", a["sex"])), 1)
-    elif t == "case-escalated":
-        assert isinstance(data, CaseEscalated)
-        a["level"] = str(data.to_level)
-    elif t == "case-action-taken":
-        assert isinstance(data, CaseActionTaken)
-        a["status"] = str(data.status)
-        if data.due_on is not None:
-            a["due_on"] = data.due_on.isoformat()
-    elif t == "case-closed":
-        if a["status"] != "closed":
-            _add(flows, (area, "monthly", dims(month, "cases_closed", a["sex"])), 1)
-        a["status"] = "closed"
-    elif t == "case-reopened":
-        assert isinstance(data, CaseReopened)
-        # A reopened case goes back to assessment (the Primero workflow has no "reopened" state).
-        a["status"] = "assessment"
-        if data.due_on is not None:
-            a["due_on"] = data.due_on.isoformat()
-    elif t == "alert-acknowledged":
-        if a["status"] == "open":
-            a["status"] = "acknowledged"
-    elif t == "alert-resolved":
-        a["status"] = "resolved"
-    elif t == "agency-suspended":
-        a["status"] = "suspended"
-    elif t == "agency-revoked":
-        a["status"] = "revoked"
-    elif t in {"case-assigned", "case-referred"}:
-        pass  # no figure depends on them; the sequence still advances
-    else:
-        return None
-    return new
 
 
 _CHAINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -370,7 +192,7 @@ def expand(deltas: Mapping[Key, Value]) -> dict[Key, Value]:
     out: dict[Key, Value] = {}
     for (area, metric, key), (n, amount) in deltas.items():
         every, series = _chains(area)
-        for anc in series if metric == "monthly" else every:
+        for anc in series if metric == SERIES_METRIC else every:
             k = (anc, metric, key)
             cur = out.get(k)
             if cur is None:
@@ -393,7 +215,7 @@ def cell_deltas(
             keep = level_cache[area] = area_level(area) in levels
         if not keep:
             continue
-        for path, value in cell_paths(metric, key, n, amount):
+        for path, value in CATALOG.cell_paths(metric, key, n, amount):
             out[(area, path)] += value
     return {k: v for k, v in out.items() if v != 0}
 

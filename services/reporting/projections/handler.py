@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.reporting.db import Conn
+from services.reporting.projections.catalog import CATALOG
 from services.reporting.projections.delta import EventLike, project
 from services.reporting.projections.keys import FigureKeys
 from services.reporting.projections.store import (
@@ -16,12 +17,8 @@ from services.reporting.projections.store import (
     save_subjects,
 )
 
-FIGURE_TOPICS = (
-    "registry.worker.v1",
-    "registry.agency.v1",
-    "cases.case.v1",
-    "alerts.alert.v1",
-)
+# The topics of every event model a kind of subject declares.
+FIGURE_TOPICS = CATALOG.topics
 
 
 class ProjectionHandler:

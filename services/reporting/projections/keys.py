@@ -1,9 +1,9 @@
 """The dictionary of figure keys: ``(metric, dims)`` <-> a small integer id.
 
 Figure rows store the id, not the text; ``figure_key_paths`` records which summary leaves each
-key adds to (:func:`services.reporting.projections.model.leaf_paths`), so that PostgreSQL can
-fill the materialised leaves and derive the others itself. The tables are append-only and shared
-by the live views and a replay's shadow, so an id never changes meaning.
+key adds to (:meth:`.catalog.Catalog.leaf_paths`), so that PostgreSQL can fill the materialised
+leaves and derive the others itself. The tables are append-only and shared by the live views
+and a replay's shadow, so an id never changes meaning.
 
 A writer caches the ids it has resolved. A key met for the first time is registered and
 committed in a short transaction of its own (:func:`services.reporting.db.own_transaction`)
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from services.reporting.db import Conn, own_transaction
-from services.reporting.projections.model import leaf_paths
+from services.reporting.projections.catalog import CATALOG
 
 FigureKey = tuple[str, str]  # (metric, dims)
 
@@ -93,7 +93,7 @@ async def _record_paths(conn: Conn, created: dict[FigureKey, int]) -> None:
     paths: list[str] = []
     amounts: list[bool] = []
     for (metric, dims), ident in created.items():
-        for path, uses_amount in leaf_paths(metric, dims):
+        for path, uses_amount in CATALOG.leaf_paths(metric, dims):
             key_ids.append(ident)
             paths.append(path)
             amounts.append(uses_amount)

@@ -25,12 +25,13 @@ from services.reporting.projections.area_ids import (
     area_code,
     area_id,
 )
+from services.reporting.projections.catalog import CATALOG
 from services.reporting.projections.delta import Key, Projection, Subject, Value
 from services.reporting.projections.keys import FigureKeys
+from services.reporting.projections.model import SERIES_METRIC  # kept from the regency up
 from shared.areas import areas, parent
 
 LIVE = "projection"
-SERIES_METRIC = "monthly"  # kept from the regency up (see delta.SERIES_LEVELS)
 
 
 async def load_subjects(conn: Conn, ids: Iterable[str], schema: str = LIVE) -> dict[str, Subject]:
@@ -40,8 +41,11 @@ async def load_subjects(conn: Conn, ids: Iterable[str], schema: str = LIVE) -> d
         " WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
         list(ids),
     )
-    stored = Subject.stored
-    return {sid: stored(kind, area_code(area), seq, state) for sid, kind, area, seq, state in rows}
+    stored, kinds = Subject.stored, CATALOG.kind_named
+    return {
+        sid: stored(kinds[kind], area_code(area), seq, state)
+        for sid, kind, area, seq, state in rows
+    }
 
 
 async def save_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str = LIVE) -> None:
@@ -55,7 +59,7 @@ async def save_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str
         " ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, area = EXCLUDED.area,"
         " seq = EXCLUDED.seq, state = EXCLUDED.state",
         ids,
-        [s.kind for s in rows],
+        [s.kind.name for s in rows],
         [area_id(s.area) for s in rows],
         [s.seq for s in rows],
         [s.state() for s in rows],
@@ -196,7 +200,9 @@ async def copy_subjects(conn: Conn, subjects: Mapping[str, Subject], schema: str
         "subjects",
         schema_name=schema,
         columns=["id", "kind", "area", "seq", "state"],
-        records=[(sid, s.kind, area_id(s.area), s.seq, s.state()) for sid, s in subjects.items()],
+        records=[
+            (sid, s.kind.name, area_id(s.area), s.seq, s.state()) for sid, s in subjects.items()
+        ],
     )
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from services.reporting.projections.catalog import CATALOG
 from services.reporting.projections.delta import (
     Subject,
     cell_deltas,
@@ -160,9 +163,8 @@ def test_cells_only_for_materialised_levels_and_match_the_cube() -> None:
 
 
 def test_stored_state_round_trips_for_every_kind_of_subject() -> None:
-    from services.reporting.projections.delta import FIELDS
-
-    for kind, fields in FIELDS.items():
+    for kind in CATALOG.kinds:
+        fields = kind.fields
         attrs: dict[str, str | None] = {f: f"{f}-code" for f in fields}
         attrs[fields[-1]] = None  # a missing code is stored as "-" and read back as None
         subject = Subject(kind, V1, 3, attrs)
@@ -182,3 +184,57 @@ def test_a_subject_whose_batch_changes_nothing_is_not_written_back() -> None:
     again = project([ev], first.subjects)  # the same event again: a duplicate, skipped
     assert again.subjects == {} and again.deltas == {} and again.skipped == 1
     assert wid in first.subjects
+
+
+def test_monthly_series_are_keyed_by_the_business_date_not_the_recording_time() -> None:
+    log = Log(time=datetime(2026, 3, 10, 8, 0, tzinfo=UTC))  # all of it recorded in March 2026
+    wid = "8f6c0e57-4a5b-4f5e-9d43-0d8a3b9c1e21"
+    late = [
+        log.event(
+            "worker-registered",
+            wid,
+            V1,
+            sex="female",
+            birth_year=1990,
+            procedural=True,
+            registered_on="2024-11-03",
+        ),
+        log.event(
+            "fee-charged",
+            wid,
+            V1,
+            fee_id=str(uuid.uuid4()),
+            component="passport",
+            amount=750_000,
+            currency="IDR",
+            charged_on="2024-12-30",
+            agency_id=None,
+            occupation=None,
+            legality="illegal",
+        ),
+        log.event(
+            "worker-departed",
+            wid,
+            V1,
+            occupation="housekeeper",
+            destination_country="MY",
+            channel="p3mi",
+            agency_id=None,
+            departed_on="2025-01-20",
+        ),
+        log.event("worker-returned", wid, V1, returned_on="2026-02-01"),
+    ]
+    _, opened = log.case(V1, sex="male")  # case and alert events carry no date: their time
+    _, raised = log.alert(V1)
+    cube, _ = apply_all([[*late, opened, raised]])
+    monthly = {k[2]: v for k, v in cube.items() if k[0] == "53.71" and k[1] == "monthly"}
+    assert monthly == {
+        "2024-11|registered|female": [1, 0],
+        "2024-12|fees|IDR": [1, Decimal(750_000)],
+        "2025-01|departed|female": [1, 0],
+        "2026-02|returned|female": [1, 0],
+        "2026-03|cases_opened|male": [1, 0],
+        "2026-03|alerts_raised|-": [1, 0],
+    }
+    # The stocks are those of now, whatever the dates: the worker has returned.
+    assert cube[("53.71", "workers", "returned|female|procedural|housekeeper|MY")][0] == 1

@@ -1,0 +1,1 @@
+"""One module per kind of subject the figures count; ``projections/catalog.py`` lists them."""

@@ -1,0 +1,56 @@
+"""Agencies (P3MI): counted by licence status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from services.reporting.projections.kind import (
+    Attrs,
+    Flows,
+    LeafPath,
+    Metric,
+    Row,
+    SubjectKind,
+    count,
+)
+from shared.contract.events import AgencyLicensed, AgencyRevoked, AgencySuspended
+
+STATUSES = ("licensed", "suspended", "revoked")
+
+
+def _agency_leaves(status: str) -> Iterable[LeafPath]:
+    yield count(f"agencies/{status}")
+
+
+AGENCIES = Metric(
+    "agencies",
+    dims=("status",),
+    leaves=_agency_leaves,
+    template=tuple(f"agencies/{s}" for s in STATUSES),
+)
+
+
+def licensed(data: AgencyLicensed, flows: Flows) -> Attrs:
+    return {"status": "licensed"}
+
+
+def suspended(agency: Attrs, data: AgencySuspended, flows: Flows) -> None:
+    agency["status"] = "suspended"
+
+
+def revoked(agency: Attrs, data: AgencyRevoked, flows: Flows) -> None:
+    agency["status"] = "revoked"
+
+
+def contributions(agency: Attrs) -> Iterable[Row]:
+    return (AGENCIES.row(agency),)
+
+
+AGENCY = SubjectKind(
+    "agency",
+    fields=("status",),
+    created_by={AgencyLicensed: licensed},
+    changed_by={AgencySuspended: suspended, AgencyRevoked: revoked},
+    contributes=contributions,
+    metrics=(AGENCIES,),
+)
