@@ -7,7 +7,8 @@ of a withheld fee count. Published figures are tied by equations an agency can s
   that are published together: nation, provinces, regencies);
 * inside an area: two breakdowns of one total are equal (cases by category = by level = by
   status, per sex; workers departed = by occupation = by destination, per sex; fees by legality =
-  by component; open cases = cases by every non-closed status; alerts by severity = by rule).
+  by component; open cases = cases by every non-closed status; alerts by severity = by rule),
+  as each metric declares them (``Metric.equations`` in ``projections/subjects/``).
 
 *Complementary* suppression then withholds, in every equation that would leave exactly one
 withheld cell (derivable by subtraction), the smallest published cell as well, until no equation
@@ -22,11 +23,11 @@ Not covered: differencing between successive publications over time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.reporting.projections.model import SEXES
+from services.reporting.projections.catalog import CATALOG
 
 Cell = tuple[str, str]  # (area, leaf path)
 
@@ -42,45 +43,12 @@ class Equation:
         return self.left + self.right
 
 
-EXEMPT_PREFIXES = ("agencies/",)  # licensing facts about organisations are public
-
-
-def _matching(paths: Iterable[str], head: str, tail: str) -> list[str]:
-    """Paths ``head/<one key>/tail`` (``tail`` may be empty: ``head/<key>``)."""
-    out = []
-    for p in paths:
-        if not p.startswith(head + "/"):
-            continue
-        rest = p[len(head) + 1 :]
-        key, _, after = rest.partition("/")
-        if key and after == tail:
-            out.append(p)
-    return sorted(out)
+EXEMPT_PREFIXES = CATALOG.public_prefixes  # public facts (agencies' licences)
 
 
 def area_equations(area: str, paths: Sequence[str]) -> list[Equation]:
     """Equalities between two breakdowns of the same total, inside one area's totals."""
-    eqs: list[tuple[list[str], list[str]]] = []
-    for sex in SEXES:
-        departed = [f"workers/departed/{sex}"]
-        eqs.append((departed, _matching(paths, "workers_abroad_by_occupation", sex)))
-        eqs.append((departed, _matching(paths, "workers_abroad_by_destination", sex)))
-        category = _matching(paths, "cases/by_category", sex)
-        eqs.append((category, _matching(paths, "cases/by_level", sex)))
-        status = _matching(paths, "cases/by_status", sex)
-        eqs.append((category, status))
-        open_status = [p for p in status if not p.startswith("cases/by_status/closed/")]
-        eqs.append(([f"cases/open/{sex}"], open_status))
-    eqs.append((_matching(paths, "fees", "count"), _matching(paths, "fees_by_component", "count")))
-    currencies = {p.rsplit("/", 1)[1] for p in paths if "/amount/" in p}
-    for cur in sorted(currencies):
-        eqs.append(
-            (
-                _matching(paths, "fees", f"amount/{cur}"),
-                _matching(paths, "fees_by_component", f"amount/{cur}"),
-            )
-        )
-    eqs.append((_matching(paths, "alerts_open", ""), _matching(paths, "alerts_open_by_rule", "")))
+    eqs = CATALOG.equations(paths)
     return [
         Equation(tuple((area, p) for p in left), tuple((area, p) for p in right))
         for left, right in eqs

@@ -8,17 +8,19 @@ from the :class:`Catalog`: which event models the projection applies and how
 stored state reads back (:attr:`~Catalog.kind_named`), which summary leaves a cube row adds to
 (:meth:`~Catalog.leaf_paths`, recorded in ``figure_key_paths`` as keys are met), the summary's
 shape (:attr:`~Catalog.template_paths`, :attr:`~Catalog.dynamic_objects`), its read-time
-deadline leaves (:attr:`~Catalog.due_leaves`) and the monthly series (:attr:`~Catalog.series`).
+deadline leaves (:attr:`~Catalog.due_leaves`), the monthly series (:attr:`~Catalog.series`) and
+what small-cell suppression must respect (:meth:`~Catalog.equations`,
+:attr:`~Catalog.public_prefixes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from services.reporting.projections.kind import LeafPath, Metric, Series, SubjectKind
+from services.reporting.projections.kind import Breakdowns, LeafPath, Metric, Series, SubjectKind
 from services.reporting.projections.model import SEP, SERIES_METRIC
 from services.reporting.projections.subjects.agency import AGENCY
 from services.reporting.projections.subjects.alert import ALERT
@@ -73,6 +75,17 @@ class Catalog:
         self.due_leaves: dict[str, str] = {
             m.name: m.due_leaf for m in self.metrics.values() if m.due_leaf
         }
+        # Leaves never withheld from agencies: those of public metrics (by their first part).
+        self.public_prefixes: tuple[str, ...] = tuple(
+            sorted(
+                {
+                    f"{path.split('/')[0]}/"
+                    for m in self.metrics.values()
+                    if m.public
+                    for path in (*m.template, *m.dynamic)
+                }
+            )
+        )
         self.leaf_paths = lru_cache(maxsize=100_000)(self._leaf_paths)
 
     def _leaf_paths(self, metric: str, key: str) -> tuple[LeafPath, ...]:
@@ -81,6 +94,10 @@ class Catalog:
         if declared is None:
             return ()  # the monthly series, or a metric no longer declared: no summary leaf
         return tuple(declared.leaves(*key.split(SEP)))
+
+    def equations(self, paths: Sequence[str]) -> list[Breakdowns]:
+        """Every pair of leaf lists with equal sums in one area's totals (see Metric)."""
+        return [pair for m in self.metrics.values() for pair in m.equations(paths)]
 
     def cell_paths(
         self, metric: str, key: str, n: int, amount: Decimal

@@ -11,8 +11,9 @@ A :class:`SubjectKind` says all of it in one declaration:
   (classes, not type strings) create a subject, change it, only add flows, or only move its
   sequence on;
 * ``contributes``: the cube rows a subject counts +1 in, from its fields;
-* ``metrics``: the cube metrics it writes, each with its dimensions and the summary leaves a row
-  feeds (:class:`Metric`), and ``series``: its monthly series (:class:`Series`).
+* ``metrics``: the cube metrics it writes, each with its dimensions, the summary leaves a row
+  feeds and how those leaves are tied for small-cell suppression (:class:`Metric`), and
+  ``series``: its monthly series (:class:`Series`).
 
 Handlers record flows through :class:`Flows` (``flows.add(FEES.of(...))``,
 ``flows.month(REGISTERED, data.registered_on, data.sex)``). ``catalog.py`` lists every kind;
@@ -35,6 +36,7 @@ from shared.contract.events import EventData
 Attrs = dict[str, str | None]  # a subject's fields: codes, None when missing
 Row = tuple[str, str]  # (metric, dims): a cube row at the subject's area
 LeafPath = tuple[str, bool]  # (summary leaf path, True if it adds the row's amount, else its n)
+Breakdowns = tuple[list[str], list[str]]  # two lists of leaf paths whose sums are equal
 
 ZERO = Decimal(0)
 
@@ -49,7 +51,25 @@ def amount(path: str) -> LeafPath:
     return (path, True)
 
 
+def breakdown(paths: Iterable[str], head: str, tail: str) -> list[str]:
+    """The paths ``head/<one code>/tail`` among ``paths`` (``tail`` may be empty:
+    ``head/<code>``): the leaves of one breakdown, to declare a metric's ``equations``."""
+    out = []
+    for p in paths:
+        if not p.startswith(head + "/"):
+            continue
+        rest = p[len(head) + 1 :]
+        key, _, after = rest.partition("/")
+        if key and after == tail:
+            out.append(p)
+    return sorted(out)
+
+
 def _no_leaves(*_codes: str) -> Iterable[LeafPath]:
+    return ()
+
+
+def _no_equations(_paths: Sequence[str]) -> Iterable[Breakdowns]:
     return ()
 
 
@@ -71,6 +91,12 @@ class Metric:
     ``dynamic`` the objects whose keys come from the data (currencies, countries), shown even
     when empty. ``due_leaf``: the row's one code is an ISO date, and the summary counts the rows
     dated before today in that leaf (read-time, so it agrees across levels on any day).
+
+    For the summaries published to agencies (``suppression.py``): ``equations(paths)`` gives,
+    from an area's leaf paths, every pair of leaf lists whose sums are equal (two breakdowns of
+    one total: workers departed = by occupation = by destination, per sex), so that no withheld
+    cell can be recovered by subtracting along one; ``public`` leaves (agencies' licences) are
+    never withheld.
     """
 
     name: str
@@ -79,6 +105,8 @@ class Metric:
     template: tuple[str, ...] = ()
     dynamic: tuple[str, ...] = ()
     due_leaf: str | None = None
+    equations: Callable[[Sequence[str]], Iterable[Breakdowns]] = _no_equations
+    public: bool = False
     _get: Callable[[Attrs], tuple[str | None, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -3,13 +3,14 @@ event on the figure topics is declared, and a new kind is counted from its decla
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
 import pytest
 
 from services.reporting.projections.catalog import CATALOG, Catalog
-from services.reporting.projections.delta import Subject, project
+from services.reporting.projections.delta import Subject, expand, project
 from services.reporting.projections.kind import (
     Attrs,
     Flows,
@@ -148,3 +149,18 @@ def test_an_event_model_or_a_name_declared_twice_is_refused() -> None:
     twice = SubjectKind("cohort", ("decade",), contributes=_rows, metrics=(COHORTS, COHORTS))
     with pytest.raises(ValueError, match="metric 'cohorts'"):
         Catalog((twice,))
+
+
+def test_the_declared_breakdowns_are_equal_in_every_area() -> None:
+    # Suppression relies on them: an equation that did not hold would protect nothing.
+    cube = expand(project(random_stream(3_000, seed=8), {}).deltas)
+    values: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for (area, metric, key), (n, amount) in cube.items():
+        for path, value in CATALOG.cell_paths(metric, key, n, amount):
+            values[area][path] += value
+    checked = 0
+    for leaves in values.values():
+        for left, right in CATALOG.equations(sorted({*CATALOG.template_paths, *leaves})):
+            assert sum(leaves[p] for p in left) == sum(leaves[p] for p in right), (left, right)
+            checked += bool(left and right)
+    assert checked > 100

@@ -1,4 +1,4 @@
-"""Agencies (P3MI): counted by licence status."""
+"""Agencies (P3MI): counted by licence status (public facts: never withheld)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ AGENCIES = Metric(
     dims=("status",),
     leaves=_agency_leaves,
     template=tuple(f"agencies/{s}" for s in STATUSES),
+    public=True,  # licensing facts about organisations are public
 )
 
 

@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from services.reporting.projections.kind import (
     Attrs,
+    Breakdowns,
     Flows,
     LeafPath,
     Metric,
     Row,
     Series,
     SubjectKind,
+    breakdown,
     count,
 )
 from shared.contract.codes import Severity
@@ -24,12 +26,17 @@ def _open_leaves(severity: str, rule: str, _status: str) -> Iterable[LeafPath]:
     yield count(f"alerts_open_by_rule/{rule}")
 
 
+def _open_equations(paths: Sequence[str]) -> Iterable[Breakdowns]:
+    yield breakdown(paths, "alerts_open", ""), breakdown(paths, "alerts_open_by_rule", "")
+
+
 ALERTS_OPEN = Metric(
     "alerts_open",
     dims=("severity", "rule", "status"),
     leaves=_open_leaves,
     template=tuple(f"alerts_open/{s.value}" for s in Severity),
     dynamic=("alerts_open_by_rule",),
+    equations=_open_equations,
 )
 
 RAISED = Series("alerts_raised", by=None)

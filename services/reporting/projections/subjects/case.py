@@ -4,16 +4,18 @@ and closed per month (by the event's time: case events carry no date of their ow
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from services.reporting.projections.kind import (
     Attrs,
+    Breakdowns,
     Flows,
     LeafPath,
     Metric,
     Row,
     Series,
     SubjectKind,
+    breakdown,
     count,
 )
 from services.reporting.projections.model import NONE, SEXES, procedural_code
@@ -41,6 +43,16 @@ def _case_leaves(
         yield count(f"cases/open/{sex}")
 
 
+def _case_equations(paths: Sequence[str]) -> Iterable[Breakdowns]:
+    for sex in SEXES:
+        category = breakdown(paths, "cases/by_category", sex)
+        yield category, breakdown(paths, "cases/by_level", sex)
+        status = breakdown(paths, "cases/by_status", sex)
+        yield category, status
+        open_status = [p for p in status if not p.startswith("cases/by_status/closed/")]
+        yield [f"cases/open/{sex}"], open_status
+
+
 def _by_sex(prefix: str, codes: Iterable[str]) -> list[str]:
     return [f"{prefix}/{c}/{x}" for c in codes for x in SEXES]
 
@@ -56,6 +68,7 @@ CASES = Metric(
         *_by_sex("cases/by_gbv_type", [g.value for g in GbvType]),
         *[f"cases/open/{x}" for x in SEXES],
     ),
+    equations=_case_equations,
 )
 # Open cases by due date: "past deadline today" is then a sum that agrees across levels.
 CASES_DUE = Metric("cases_due", dims=("due_on",), due_leaf="cases_past_deadline")

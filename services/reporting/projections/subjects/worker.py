@@ -9,10 +9,11 @@ registered still counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from services.reporting.projections.kind import (
     Attrs,
+    Breakdowns,
     Flows,
     LeafPath,
     Metric,
@@ -20,6 +21,7 @@ from services.reporting.projections.kind import (
     Series,
     SubjectKind,
     amount,
+    breakdown,
     count,
 )
 from services.reporting.projections.model import SEXES, procedural_code
@@ -46,6 +48,13 @@ def _worker_leaves(
         yield count(f"workers_abroad_by_destination/{destination}/{sex}")
 
 
+def _worker_equations(paths: Sequence[str]) -> Iterable[Breakdowns]:
+    for sex in SEXES:
+        departed = [f"workers/departed/{sex}"]
+        yield departed, breakdown(paths, "workers_abroad_by_occupation", sex)
+        yield departed, breakdown(paths, "workers_abroad_by_destination", sex)
+
+
 WORKERS = Metric(
     "workers",
     dims=("status", "sex", "procedural", "occupation", "destination"),
@@ -56,6 +65,7 @@ WORKERS = Metric(
         *[f"workers_abroad_by_occupation/{o.value}/{x}" for o in Occupation for x in SEXES],
     ),
     dynamic=("workers_abroad_by_destination",),
+    equations=_worker_equations,
 )
 
 
@@ -64,6 +74,13 @@ def _fee_leaves(legality: str, component: str, currency: str) -> Iterable[LeafPa
     yield amount(f"fees/{legality}/amount/{currency}")
     yield count(f"fees_by_component/{component}/count")
     yield amount(f"fees_by_component/{component}/amount/{currency}")
+
+
+def _fee_equations(paths: Sequence[str]) -> Iterable[Breakdowns]:
+    yield breakdown(paths, "fees", "count"), breakdown(paths, "fees_by_component", "count")
+    for currency in sorted({p.rsplit("/", 1)[1] for p in paths if "/amount/" in p}):
+        amounts = f"amount/{currency}"
+        yield breakdown(paths, "fees", amounts), breakdown(paths, "fees_by_component", amounts)
 
 
 FEES = Metric(
@@ -78,6 +95,7 @@ FEES = Metric(
         *[f"fees/{lg.value}/amount" for lg in Legality],
         *[f"fees_by_component/{c.value}/amount" for c in FeeComponent],
     ),
+    equations=_fee_equations,
 )
 
 REGISTERED = Series("registered")
