@@ -82,31 +82,8 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
     wid, reg = log.worker(VILLAGE, sex="female")
     mine = [reg, log.departed(wid, VILLAGE, country="MY"), log.fee(wid, VILLAGE, 2_000_000)]
     # Entered late (recorded now, like the rest): a registration and a fee of last year.
-    late_id = str(uuid.uuid4())
-    late = [
-        log.event(
-            "worker-registered",
-            late_id,
-            VILLAGE,
-            sex="male",
-            birth_year=1988,
-            procedural=True,
-            registered_on="2025-07-14",
-        ),
-        log.event(
-            "fee-charged",
-            late_id,
-            VILLAGE,
-            fee_id=str(uuid.uuid4()),
-            component="passport",
-            amount=1_250_000,
-            currency="IDR",
-            charged_on="2025-08-02",
-            agency_id=None,
-            occupation=None,
-            legality="illegal",
-        ),
-    ]
+    late_id, late_registration = log.worker(VILLAGE, sex="male", registered_on="2025-07-14")
+    late = [late_registration, log.fee(late_id, VILLAGE, 1_250_000, charged_on="2025-08-02")]
     events = mine + late + random_stream(600, seed=99)
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -116,7 +116,7 @@ def project(
         data = event.data
         handler = handlers.get(type(data))
         if handler is None:
-            skipped += 1  # no figure depends on this event type
+            skipped += 1  # no kind of subject declares this event model
             continue
         env = event.envelope
         sid = env.subject
@@ -141,7 +141,9 @@ def project(
         flows.time = time
         if role is CHANGES:
             if state is None or state.kind is not kind:
-                skipped += 1  # an aggregate this node never saw created: see module docstring
+                # An aggregate this node never saw created (see the module docstring), or a
+                # subject id that names a subject of another kind.
+                skipped += 1
                 continue
             apply(state.attrs, data, flows)  # the batch's own copy, changed in place
             state.seq = seq

@@ -49,7 +49,12 @@ class Log:
         return Consumed(env, parse_data(env), topic)
 
     def worker(
-        self, area: str, sex: str = "female", procedural: bool = True, subject: str | None = None
+        self,
+        area: str,
+        sex: str = "female",
+        procedural: bool = True,
+        subject: str | None = None,
+        registered_on: str = "2026-03-01",
     ) -> tuple[str, Consumed]:
         wid = subject or str(uuid.uuid4())
         return wid, self.event(
@@ -59,11 +64,16 @@ class Log:
             sex=sex,
             birth_year=1995,
             procedural=procedural,
-            registered_on="2026-03-01",
+            registered_on=registered_on,
         )
 
     def departed(
-        self, wid: str, area: str, occupation: str = "housekeeper", country: str = "MY"
+        self,
+        wid: str,
+        area: str,
+        occupation: str = "housekeeper",
+        country: str = "MY",
+        departed_on: str = "2026-03-05",
     ) -> Consumed:
         return self.event(
             "worker-departed",
@@ -73,7 +83,7 @@ class Log:
             destination_country=country,
             channel="p3mi",
             agency_id=None,
-            departed_on="2026-03-05",
+            departed_on=departed_on,
         )
 
     def fee(
@@ -83,6 +93,7 @@ class Log:
         amount: int = 1_000_000,
         legality: str = "illegal",
         component: str = "passport",
+        charged_on: str = "2026-03-02",
     ) -> Consumed:
         return self.event(
             "fee-charged",
@@ -92,7 +103,7 @@ class Log:
             component=component,
             amount=amount,
             currency="IDR",
-            charged_on="2026-03-02",
+            charged_on=charged_on,
             agency_id=None,
             occupation="housekeeper",
             legality=legality,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -188,40 +187,11 @@ def test_a_subject_whose_batch_changes_nothing_is_not_written_back() -> None:
 
 def test_monthly_series_are_keyed_by_the_business_date_not_the_recording_time() -> None:
     log = Log(time=datetime(2026, 3, 10, 8, 0, tzinfo=UTC))  # all of it recorded in March 2026
-    wid = "8f6c0e57-4a5b-4f5e-9d43-0d8a3b9c1e21"
+    wid, registered = log.worker(V1, sex="female", registered_on="2024-11-03")
     late = [
-        log.event(
-            "worker-registered",
-            wid,
-            V1,
-            sex="female",
-            birth_year=1990,
-            procedural=True,
-            registered_on="2024-11-03",
-        ),
-        log.event(
-            "fee-charged",
-            wid,
-            V1,
-            fee_id=str(uuid.uuid4()),
-            component="passport",
-            amount=750_000,
-            currency="IDR",
-            charged_on="2024-12-30",
-            agency_id=None,
-            occupation=None,
-            legality="illegal",
-        ),
-        log.event(
-            "worker-departed",
-            wid,
-            V1,
-            occupation="housekeeper",
-            destination_country="MY",
-            channel="p3mi",
-            agency_id=None,
-            departed_on="2025-01-20",
-        ),
+        registered,
+        log.fee(wid, V1, 750_000, charged_on="2024-12-30"),
+        log.departed(wid, V1, departed_on="2025-01-20"),
         log.event("worker-returned", wid, V1, returned_on="2026-02-01"),
     ]
     _, opened = log.case(V1, sex="male")  # case and alert events carry no date: their time
