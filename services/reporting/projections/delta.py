@@ -131,11 +131,11 @@ def project(
         if state is not None and seq <= state.seq:
             skipped += 1  # already applied: a duplicate or a replay
             continue
-        area = state.area if state is not None else leaf_area(env.area)
+        role, kind, apply = handler
+        area = leaf_area(env.area) if state is None or kind.follows_event_area else state.area
         if not everywhere and not is_within(area, scope):
             skipped += 1
             continue
-        role, kind, apply = handler
         time = env.time
         flows.area = area
         flows.time = time
@@ -147,6 +147,7 @@ def project(
                 continue
             apply(state.attrs, data, flows)  # the batch's own copy, changed in place
             state.seq = seq
+            state.area = area
         elif role is CREATES:
             current[sid] = Subject(kind, area, seq, apply(data, flows))
         else:  # COUNTS: flows that need no state

@@ -11,6 +11,8 @@ A :class:`SubjectKind` says all of it in one declaration:
   (classes, not type strings) create a subject, change it, only add flows, or only move its
   sequence on;
 * ``contributes``: the cube rows a subject counts +1 in, from its fields;
+* ``follows_event_area``: a subject counts at the area of its latest event (a case, whose area
+  triage may narrow), not at the area it was created in (a worker stays in her village);
 * ``metrics``: the cube metrics it writes, each with its dimensions, the summary leaves a row
   feeds and how those leaves are tied for small-cell suppression (:class:`Metric`), and
   ``series``: its monthly series (:class:`Series`).
@@ -231,6 +233,7 @@ class SubjectKind:
     ignored: tuple[type[EventData], ...] = ()
     metrics: tuple[Metric, ...] = ()
     series: tuple[Series, ...] = ()
+    follows_event_area: bool = False
     _get: Callable[[Attrs], tuple[str | None, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

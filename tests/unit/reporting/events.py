@@ -116,7 +116,9 @@ class Log:
         category: str = "unpaid_wages",
         gbv_type: str | None = None,
         due_on: str | None = None,
+        report: bool = False,
     ) -> tuple[str, Consumed]:
+        """An officer's case, or (``report``) a worker's or family's report not yet triaged."""
         cid = str(uuid.uuid4())
         return cid, self.event(
             "case-opened",
@@ -128,8 +130,8 @@ class Log:
             procedural=True,
             sex=sex,
             agency_id=None,
-            channel="walk_in",
-            verified=True,
+            channel="public_report" if report else "walk_in",
+            verified=not report,
             due_on=due_on,
             due_clock="documents_incomplete" if due_on else None,
         )
@@ -168,6 +170,7 @@ def random_stream(count: int, seed: int = 7, villages: list[str] | None = None) 
     ]
     workers: list[tuple[str, str, int]] = []  # (id, village, status index)
     cases: list[tuple[str, str]] = []
+    untriaged: set[str] = set()  # reports named only their regency, until triage
     alerts: list[tuple[str, str]] = []
     out: list[Consumed] = []
     while len(out) < count:
@@ -210,19 +213,41 @@ def random_stream(count: int, seed: int = 7, villages: list[str] | None = None) 
                 )
             )
         elif roll < 0.8:
+            report = rng.random() < 0.2
             cid, ev = log.case(
-                village,
+                village[:5] if report else village,
                 sex=rng.choice(["female", "male"]),
                 category=rng.choice(["unpaid_wages", "trafficking", "sick"]),
                 gbv_type=rng.choice([None, "rape", "physical_assault"]),
                 due_on=rng.choice([None, "2026-01-15", "2099-01-01"]),
+                report=report,
             )
             cases.append((cid, village))
+            if report:
+                untriaged.add(cid)
             out.append(ev)
         elif roll < 0.88 and cases:
             cid, v = rng.choice(cases)
             kind = rng.choice(["esc", "act", "close", "reopen"])
-            if kind == "esc":
+            if cid in untriaged:
+                untriaged.discard(cid)
+                out.append(
+                    log.event(
+                        "case-verified",
+                        cid,
+                        v,  # triage found the village
+                        category=rng.choice(["unpaid_wages", "trafficking"]),
+                        gbv_type=None,
+                        level="province",
+                        procedural=True,
+                        sex=rng.choice(["female", "male"]),
+                        worker_id=None,
+                        agency_id=None,
+                        due_on="2026-01-20",
+                        due_clock="documents_incomplete",
+                    )
+                )
+            elif kind == "esc":
                 out.append(
                     log.event(
                         "case-escalated",

@@ -208,3 +208,67 @@ def test_monthly_series_are_keyed_by_the_business_date_not_the_recording_time() 
     }
     # The stocks are those of now, whatever the dates: the worker has returned.
     assert cube[("53.71", "workers", "returned|female|procedural|housekeeper|MY")][0] == 1
+
+
+def test_a_report_counts_once_triaged_with_the_facts_as_found_and_where_found() -> None:
+    log = Log()
+    cid, report = log.case("53.71", sex="female", category="unpaid_wages", report=True)
+    cube, _ = apply_all([[report]])
+    assert not [k for k in cube if k[1] in {"cases", "cases_due"}]  # not triaged: not counted
+    assert not [k for k in cube if k[1] == "monthly"]
+    verified = log.event(
+        "case-verified",
+        cid,
+        V1,  # triage found the village
+        category="trafficking",
+        gbv_type=None,
+        level="province",
+        procedural=False,
+        sex="female",
+        worker_id=None,
+        agency_id=None,
+        due_on="2026-04-10",
+        due_clock="documents_incomplete",
+    )
+    cube, _ = apply_all([[report], [verified]])
+    row = "trafficking|-|province|new|female|non_procedural"
+    assert cube[(V1, "cases", row)][0] == 1 and cube[("53.71", "cases", row)][0] == 1
+    assert not [k for k in cube if k[0] == "53.71.00.0000"]
+    assert cube[(V1, "cases_due", "2026-04-10")][0] == 1
+    assert cube[("53.71", "monthly", "2026-03|cases_opened|female")][0] == 1
+
+
+def test_a_report_rejected_at_triage_never_counts() -> None:
+    log = Log()
+    cid, report = log.case(V1, report=True)
+    rejected = log.event(
+        "case-closed",
+        cid,
+        V1,
+        reason="report_rejected",
+        merged_into=None,
+        due_on=None,
+        due_clock=None,
+    )
+    cube, subjects = apply_all([[report], [rejected]])
+    assert cube == {} and subjects[cid].attrs["status"] == "closed"
+
+
+def test_a_deadline_ends_when_an_event_says_no_clock_runs() -> None:
+    log = Log()
+    cid, opened = log.case(V1, due_on="2026-04-01")
+    reached = log.event(
+        "case-action-taken",
+        cid,
+        V1,
+        action="complainant_reached",
+        taken_on="2026-03-12",
+        status="assessment",
+        due_on=None,
+        due_clock=None,
+    )
+    cube, _ = apply_all([[opened]])
+    assert cube[("ID", "cases_due", "2026-04-01")][0] == 1
+    cube, _ = apply_all([[opened], [reached]])
+    assert not [k for k in cube if k[1] == "cases_due"]
+    assert cube[("ID", "cases", "unpaid_wages|-|village|assessment|female|procedural")][0] == 1

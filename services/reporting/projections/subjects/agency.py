@@ -13,7 +13,13 @@ from services.reporting.projections.kind import (
     SubjectKind,
     count,
 )
-from shared.contract.events import AgencyLicensed, AgencyRevoked, AgencySuspended
+from shared.contract.events import (
+    AgencyLicensed,
+    AgencyRevoked,
+    AgencyRevokedV1,
+    AgencySuspended,
+    AgencySuspendedV1,
+)
 
 STATUSES = ("licensed", "suspended", "revoked")
 
@@ -35,11 +41,11 @@ def licensed(data: AgencyLicensed, flows: Flows) -> Attrs:
     return {"status": "licensed"}
 
 
-def suspended(agency: Attrs, data: AgencySuspended, flows: Flows) -> None:
+def suspended(agency: Attrs, data: AgencySuspended | AgencySuspendedV1, flows: Flows) -> None:
     agency["status"] = "suspended"
 
 
-def revoked(agency: Attrs, data: AgencyRevoked, flows: Flows) -> None:
+def revoked(agency: Attrs, data: AgencyRevoked | AgencyRevokedV1, flows: Flows) -> None:
     agency["status"] = "revoked"
 
 
@@ -51,7 +57,12 @@ AGENCY = SubjectKind(
     "agency",
     fields=("status",),
     created_by={AgencyLicensed: licensed},
-    changed_by={AgencySuspended: suspended, AgencyRevoked: revoked},
+    changed_by={
+        AgencySuspended: suspended,
+        AgencySuspendedV1: suspended,  # read only: published before reason codes
+        AgencyRevoked: revoked,
+        AgencyRevokedV1: revoked,
+    },
     contributes=contributions,
     metrics=(AGENCIES,),
 )

@@ -1,6 +1,13 @@
 """Cases: counted by category, GBV type, level, status, sex and procedural placement; open cases
 by the due date of their deadline clock (the summary's ``cases_past_deadline``); cases opened
-and closed per month (by the event's time: case events carry no date of their own)."""
+and closed per month (by the event's time: case events carry no date of their own).
+
+A case counts from the moment it is verified: an officer's case at once, a worker's or family's
+report (``verified`` false) once triaged (``case-verified``, with the facts as found); a report
+rejected or merged before that never counts. Its deadline is the ``due_on`` of its latest event
+that carries the field (null: no clock runs), and it is attributed to the area of its latest
+event (triage may narrow a report's regency to a village).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ from shared.contract.events import (
     CaseOpened,
     CaseReferred,
     CaseReopened,
+    CaseVerified,
 )
 
 
@@ -77,17 +85,36 @@ OPENED = Series("cases_opened")
 CLOSED = Series("cases_closed")
 
 
-def opened(data: CaseOpened, flows: Flows) -> Attrs:
-    flows.month(OPENED, flows.time, data.sex)
+def _facts(data: CaseOpened | CaseVerified) -> Attrs:
     return {
         "category": str(data.category),
         "gbv_type": str(data.gbv_type) if data.gbv_type else None,
         "level": str(data.level),
-        "status": str(data.status),
         "sex": str(data.sex),
         "procedural": procedural_code(data.procedural),
-        "due_on": data.due_on.isoformat() if data.due_on else None,
+        "due_on": _day(data),
     }
+
+
+def _day(data: CaseOpened | CaseVerified | CaseActionTaken | CaseReopened) -> str | None:
+    return data.due_on.isoformat() if data.due_on else None
+
+
+def _counted(case: Attrs) -> bool:
+    return case["verified"] != "no"  # cases stored before the field existed were counted
+
+
+def opened(data: CaseOpened, flows: Flows) -> Attrs:
+    if data.verified:
+        flows.month(OPENED, flows.time, data.sex)
+    return {**_facts(data), "status": str(data.status), "verified": _yes_no(data.verified)}
+
+
+def verified(case: Attrs, data: CaseVerified, flows: Flows) -> None:
+    case.update(_facts(data))
+    if not _counted(case):
+        case["verified"] = "yes"
+        flows.month(OPENED, flows.time, case["sex"])
 
 
 def escalated(case: Attrs, data: CaseEscalated, flows: Flows) -> None:
@@ -96,24 +123,29 @@ def escalated(case: Attrs, data: CaseEscalated, flows: Flows) -> None:
 
 def action_taken(case: Attrs, data: CaseActionTaken, flows: Flows) -> None:
     case["status"] = str(data.status)
-    if data.due_on is not None:  # without one, the clock runs on
-        case["due_on"] = data.due_on.isoformat()
+    case["due_on"] = _day(data)
 
 
 def closed(case: Attrs, data: CaseClosed, flows: Flows) -> None:
-    if case["status"] != "closed":
+    if case["status"] != "closed" and _counted(case):
         flows.month(CLOSED, flows.time, case["sex"])
     case["status"] = "closed"
+    case["due_on"] = None  # a closure stops every clock
 
 
 def reopened(case: Attrs, data: CaseReopened, flows: Flows) -> None:
     # A reopened case goes back to assessment (the Primero workflow has no "reopened" state).
     case["status"] = "assessment"
-    if data.due_on is not None:
-        case["due_on"] = data.due_on.isoformat()
+    case["due_on"] = _day(data)
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 def contributions(case: Attrs) -> Iterable[Row]:
+    if not _counted(case):
+        return ()
     if case["status"] != "closed" and case["due_on"]:
         return (CASES.row(case), CASES_DUE.row(case))
     return (CASES.row(case),)
@@ -121,9 +153,10 @@ def contributions(case: Attrs) -> Iterable[Row]:
 
 CASE = SubjectKind(
     "case",
-    fields=("category", "gbv_type", "level", "status", "sex", "procedural", "due_on"),
+    fields=("category", "gbv_type", "level", "status", "sex", "procedural", "due_on", "verified"),
     created_by={CaseOpened: opened},
     changed_by={
+        CaseVerified: verified,
         CaseEscalated: escalated,
         CaseActionTaken: action_taken,
         CaseClosed: closed,
@@ -133,4 +166,5 @@ CASE = SubjectKind(
     contributes=contributions,
     metrics=(CASES, CASES_DUE),
     series=(OPENED, CLOSED),
+    follows_event_area=True,
 )
