@@ -109,20 +109,19 @@ class Metric:
     due_leaf: str | None = None
     equations: Callable[[Sequence[str]], Iterable[Breakdowns]] = _no_equations
     public: bool = False
-    _get: Callable[[Attrs], tuple[str | None, ...]] = field(init=False, repr=False)
+    # row(fields): the row of a subject whose fields are named as this metric's dimensions
+    # (a closure made once: it runs for every subject a batch changes, twice).
+    row: Callable[[Attrs], Row] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.due_leaf is not None and len(self.dims) != 1:
             raise ValueError(f"metric {self.name}: a due date is its only dimension")
-        object.__setattr__(self, "_get", _getter(self.dims))
+        name, get = self.name, _getter(self.dims)
+        object.__setattr__(self, "row", lambda attrs: (name, dims(*get(attrs))))
 
     def of(self, *codes: object) -> Row:
         """The row of these codes (in ``dims`` order)."""
         return (self.name, dims(*codes))
-
-    def row(self, attrs: Attrs) -> Row:
-        """The row of a subject whose fields are named as this metric's dimensions."""
-        return (self.name, dims(*self._get(attrs)))
 
 
 @dataclass(frozen=True, eq=False)
