@@ -1,9 +1,9 @@
 """Monthly time series of an area, read from the cube's ``monthly`` rows.
 
-Each series is declared by its kind of subject (``Catalog.series``) and keyed by
-the month of the business date its events carry (``registered_on``, ``departed_on``,
-``returned_on``, ``charged_on``; case and alert events by their ``time``), so records entered
-late count in the month they happened.
+Each series is declared by its kind of subject (``Catalog.series``) and keyed by the month of
+the business date its events carry (``registered_on``, ``departed_on``, ``returned_on``,
+``charged_on``, a case's ``opened_on`` and ``closed_on``; alerts by their ``time``), so records
+entered late count in the month they happened.
 """
 
 from __future__ import annotations

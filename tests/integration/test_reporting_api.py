@@ -81,9 +81,9 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
     log = Log()
     wid, reg = log.worker(VILLAGE, sex="female")
     mine = [reg, log.departed(wid, VILLAGE, country="MY"), log.fee(wid, VILLAGE, 2_000_000)]
-    # Entered late (recorded now, like the rest): a registration and a fee of last year.
-    late_id, late_registration = log.worker(VILLAGE, sex="male", registered_on="2025-07-14")
-    late = [late_registration, log.fee(late_id, VILLAGE, 1_250_000, charged_on="2025-08-02")]
+    # Entered late (recorded in March 2026, like the rest): a registration and a fee of 2011.
+    late_id, late_registration = log.worker(VILLAGE, sex="male", registered_on="2011-07-14")
+    late = [late_registration, log.fee(late_id, VILLAGE, 1_250_000, charged_on="2011-08-02")]
     events = mine + late + random_stream(600, seed=99)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -139,18 +139,20 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
             march = next(m for m in series["months"] if m["month"] == "2026-03")
             assert march["registered"]["female"] >= 1 and march["fees"]["count"] >= 1
             # Series are keyed by the business date (registered_on, charged_on), not by when
-            # the event was recorded: last year's records show in last year's months.
-            last_year = (
-                await client.get(
-                    "/v1/areas/53/series?from=2025-01&to=2025-12", headers=auth("ministry", "ID")
-                )
-            ).json()["months"]
-            assert [m["month"] for m in last_year] == ["2025-07", "2025-08"]
-            july, august = last_year
-            assert july["registered"] == {"female": 0, "male": 1}
-            assert july["fees"] == {"count": 0, "amount": {}}
-            assert august["fees"] == {"count": 1, "amount": {"IDR": 1_250_000}}
-            assert august["registered"] == {"female": 0, "male": 0}
+            # the event was recorded: records of 2011 show in 2011's months. (The topics are
+            # shared with other tests, hence "at least".)
+            months = {
+                m["month"]: m
+                for m in (
+                    await client.get(
+                        "/v1/areas/53/series?from=2011-07&to=2011-08",
+                        headers=auth("ministry", "ID"),
+                    )
+                ).json()["months"]
+            }
+            assert months["2011-07"]["registered"]["male"] >= 1
+            assert months["2011-08"]["fees"]["count"] >= 1
+            assert months["2011-08"]["fees"]["amount"]["IDR"] >= 1_250_000
 
             exported = await client.get(
                 "/v1/areas/53.71/export.csv", headers=auth("ministry", "ID")

@@ -117,6 +117,7 @@ class Log:
         gbv_type: str | None = None,
         due_on: str | None = None,
         report: bool = False,
+        opened_on: str | None = "2026-03-09",
     ) -> tuple[str, Consumed]:
         """An officer's case, or (``report``) a worker's or family's report not yet triaged."""
         cid = str(uuid.uuid4())
@@ -131,6 +132,7 @@ class Log:
             sex=sex,
             agency_id=None,
             channel="public_report" if report else "walk_in",
+            opened_on=opened_on,
             verified=not report,
             due_on=due_on,
             due_clock="documents_incomplete" if due_on else None,

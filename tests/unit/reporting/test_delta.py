@@ -194,16 +194,29 @@ def test_monthly_series_are_keyed_by_the_business_date_not_the_recording_time() 
         log.departed(wid, V1, departed_on="2025-01-20"),
         log.event("worker-returned", wid, V1, returned_on="2026-02-01"),
     ]
-    _, opened = log.case(V1, sex="male")  # case and alert events carry no date: their time
-    _, raised = log.alert(V1)
-    cube, _ = apply_all([[*late, opened, raised]])
+    cid, opened = log.case(V1, sex="male", opened_on="2025-02-03")
+    closed = log.event(
+        "case-closed",
+        cid,
+        V1,
+        reason="withdrawn",
+        merged_into=None,
+        closed_on="2025-05-06",
+        due_on=None,
+        due_clock=None,
+    )
+    _, old_producer = log.case(V1, sex="female", opened_on=None)  # no date: the event's time
+    _, raised = log.alert(V1)  # alert events carry no date of their own: their time
+    cube, _ = apply_all([[*late, opened, closed, old_producer, raised]])
     monthly = {k[2]: v for k, v in cube.items() if k[0] == "53.71" and k[1] == "monthly"}
     assert monthly == {
         "2024-11|registered|female": [1, 0],
         "2024-12|fees|IDR": [1, Decimal(750_000)],
         "2025-01|departed|female": [1, 0],
         "2026-02|returned|female": [1, 0],
-        "2026-03|cases_opened|male": [1, 0],
+        "2025-02|cases_opened|male": [1, 0],
+        "2025-05|cases_closed|male": [1, 0],
+        "2026-03|cases_opened|female": [1, 0],
         "2026-03|alerts_raised|-": [1, 0],
     }
     # The stocks are those of now, whatever the dates: the worker has returned.
@@ -212,7 +225,7 @@ def test_monthly_series_are_keyed_by_the_business_date_not_the_recording_time() 
 
 def test_a_report_counts_once_triaged_with_the_facts_as_found_and_where_found() -> None:
     log = Log()
-    cid, report = log.case("53.71", sex="female", category="unpaid_wages", report=True)
+    cid, report = log.case("53.71", category="unpaid_wages", report=True, opened_on="2026-02-27")
     cube, _ = apply_all([[report]])
     assert not [k for k in cube if k[1] in {"cases", "cases_due"}]  # not triaged: not counted
     assert not [k for k in cube if k[1] == "monthly"]
@@ -235,7 +248,8 @@ def test_a_report_counts_once_triaged_with_the_facts_as_found_and_where_found() 
     assert cube[(V1, "cases", row)][0] == 1 and cube[("53.71", "cases", row)][0] == 1
     assert not [k for k in cube if k[0] == "53.71.00.0000"]
     assert cube[(V1, "cases_due", "2026-04-10")][0] == 1
-    assert cube[("53.71", "monthly", "2026-03|cases_opened|female")][0] == 1
+    # Counted in the month the report was made, once triaged.
+    assert cube[("53.71", "monthly", "2026-02|cases_opened|female")][0] == 1
 
 
 def test_a_report_rejected_at_triage_never_counts() -> None:

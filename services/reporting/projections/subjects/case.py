@@ -1,6 +1,7 @@
 """Cases: counted by category, GBV type, level, status, sex and procedural placement; open cases
 by the due date of their deadline clock (the summary's ``cases_past_deadline``); cases opened
-and closed per month (by the event's time: case events carry no date of their own).
+and closed per month, by the day they were (``opened_on``, ``closed_on``; the event's time
+from a producer that predates those fields).
 
 A case counts from the moment it is verified: an officer's case at once, a worker's or family's
 report (``verified`` false) once triaged (``case-verified``, with the facts as found); a report
@@ -12,6 +13,7 @@ event (triage may narrow a report's regency to a village).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from services.reporting.projections.kind import (
     Attrs,
@@ -100,21 +102,31 @@ def _day(data: CaseOpened | CaseVerified | CaseActionTaken | CaseReopened) -> st
     return data.due_on.isoformat() if data.due_on else None
 
 
+def _opened_on(case: Attrs, flows: Flows) -> date:
+    return date.fromisoformat(case["opened_on"]) if case["opened_on"] else flows.time
+
+
 def _counted(case: Attrs) -> bool:
     return case["verified"] != "no"  # cases stored before the field existed were counted
 
 
 def opened(data: CaseOpened, flows: Flows) -> Attrs:
+    day = data.opened_on or flows.time
     if data.verified:
-        flows.month(OPENED, flows.time, data.sex)
-    return {**_facts(data), "status": str(data.status), "verified": _yes_no(data.verified)}
+        flows.month(OPENED, day, data.sex)
+    return {
+        **_facts(data),
+        "status": str(data.status),
+        "verified": _yes_no(data.verified),
+        "opened_on": day.isoformat()[:10],  # counted in its month once verified
+    }
 
 
 def verified(case: Attrs, data: CaseVerified, flows: Flows) -> None:
     case.update(_facts(data))
     if not _counted(case):
         case["verified"] = "yes"
-        flows.month(OPENED, flows.time, case["sex"])
+        flows.month(OPENED, _opened_on(case, flows), case["sex"])
 
 
 def escalated(case: Attrs, data: CaseEscalated, flows: Flows) -> None:
@@ -128,7 +140,7 @@ def action_taken(case: Attrs, data: CaseActionTaken, flows: Flows) -> None:
 
 def closed(case: Attrs, data: CaseClosed, flows: Flows) -> None:
     if case["status"] != "closed" and _counted(case):
-        flows.month(CLOSED, flows.time, case["sex"])
+        flows.month(CLOSED, data.closed_on or flows.time, case["sex"])
     case["status"] = "closed"
     case["due_on"] = None  # a closure stops every clock
 
@@ -153,7 +165,17 @@ def contributions(case: Attrs) -> Iterable[Row]:
 
 CASE = SubjectKind(
     "case",
-    fields=("category", "gbv_type", "level", "status", "sex", "procedural", "due_on", "verified"),
+    fields=(
+        "category",
+        "gbv_type",
+        "level",
+        "status",
+        "sex",
+        "procedural",
+        "due_on",
+        "verified",
+        "opened_on",
+    ),
     created_by={CaseOpened: opened},
     changed_by={
         CaseVerified: verified,
