@@ -147,8 +147,10 @@ async def get_watermark(principal: CurrentPrincipal, request: Request) -> dict[s
 @router.get(
     "/areas/{code}/series",
     summary="Monthly flows of an area",
-    description="Per month (UTC, from the event time): registrations, departures, returns and "
-    "cases opened/closed by sex; fees charged (count, amount per currency); alerts raised. "
+    description="Per month of the date each event carries (registered_on, departed_on, "
+    "returned_on, charged_on, a case's opened_on and closed_on; an alert's time): "
+    "registrations, departures, returns and cases opened/closed by sex; fees charged (count, "
+    "amount per currency); alerts raised. Records entered late count in the month they happened. "
     "Kept for regencies, provinces and the nation (a village or district answers no months).",
 )
 async def series(
