@@ -1,4 +1,5 @@
-"""HTTP API of the reporting service: summaries, checksums, watermark, series and CSV export."""
+"""HTTP API of the reporting service: areas, summaries, checksums, watermark, series and CSV
+export."""
 
 from __future__ import annotations
 
@@ -12,16 +13,22 @@ from typing import Annotated, Any, cast
 import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from services.reporting.checksums import read_checksums
+from services.reporting.projections.store import LIVE
 from services.reporting.series import read_series
 from services.reporting.settings import ReportingSettings
 from services.reporting.summary import (
     UnknownArea,
+    area_name,
+    held_by,
+    known,
     read_summary,
     read_summary_json,
     watermark,
 )
+from shared.areas import ancestors, area_level
 from shared.auth import CurrentPrincipal, Principal, require_area
 from shared.contract.envelope import AREA_CODE
 from shared.fields import Day
@@ -80,6 +87,42 @@ async def snapshot(request: Request) -> AsyncIterator[asyncpg.Connection]:
 def _not_found(code: str) -> HTTPException:
     # The code was checked against the area pattern; still, answers never repeat the input.
     return HTTPException(status.HTTP_404_NOT_FOUND, "no such area on this node (see its scope)")
+
+
+class AreaRef(BaseModel):
+    area: str
+    name: str
+    level: str
+
+
+class AreaOut(AreaRef):
+    """An area and the areas it lies in, the nation first (a page's breadcrumbs)."""
+
+    within: list[AreaRef]
+
+
+@router.get(
+    "/areas/{code}",
+    summary="An area's name and level, and the areas it lies in",
+    description="`within` lists the enclosing areas from the nation down, with their names "
+    '(the "(not attributed below …)" areas included), so a page can name the path to an area. '
+    "Area names and codes are public (the official list), so any signed-in caller may ask, "
+    "also about an area outside their jurisdiction (a page then says whose figures it may not "
+    "show); the figures stay scoped. 404 for an area this node does not hold.",
+)
+async def area(code: AreaCode, principal: CurrentPrincipal, request: Request) -> AreaOut:
+    settings = _settings(request)
+    if not held_by(code, settings.scope):
+        raise _not_found(code)
+    async with snapshot(request) as conn:
+        if not await known(conn, code, LIVE):
+            raise _not_found(code)
+
+    def ref(c: str) -> AreaRef:
+        return AreaRef(area=c, name=area_name(c), level=area_level(c))
+
+    above = reversed(ancestors(code, include_self=False))
+    return AreaOut(**ref(code).model_dump(), within=[ref(c) for c in above])
 
 
 @router.get(

@@ -1,116 +1,304 @@
-"""The reporting dashboard in a real headless Chromium, signed in through the sign-in page: drill
-down from the nation to a village, with sex-disaggregated bars and the watermark shown; a village
-officer elsewhere is refused with a clear message; no token ever in the address or in reach of a
-script; nothing fetched from anywhere but the service."""
+"""The officials' dashboard in a real headless Chromium, signed in through the sign-in page, with
+six months of traffic: a ministry official drills down from the nation to a village and every
+figure on each level equals the API's; the CSV equals the page; a village officer sees only her
+village and is refused elsewhere with a clear message; the layout holds on a 390 px phone; codes
+read as words in Bahasa Indonesia and English. Every test runs with the network blocked except
+for the service itself, and no token is ever in an address or in reach of a script."""
 
 from __future__ import annotations
 
-import asyncpg
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 from playwright.async_api import Page, expect
 
-from services.reporting.app import create_app
-from services.reporting.projections.handler import ProjectionHandler
-from services.reporting.settings import ReportingSettings
 from shared.auth import SESSION_COOKIE
-from tests.integration.test_reporting_projection import consume
-from tests.unit.reporting.events import random_stream
+from tests.browser.dashboard_support import (
+    DRILL,
+    api,
+    assert_figures_equal,
+    monthly_traffic,
+    number,
+    serve_dashboard,
+    shown_figures,
+    shows_area,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
 @pytest.fixture
-async def dashboard(make_database, serve):
-    dsn = await make_database("services.reporting")
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
-    events = random_stream(600, seed=71)
-    for i in range(0, len(events), 200):
-        await consume(pool, ProjectionHandler(dsn), events[i : i + 200])
-    app = create_app(ReportingSettings(database_url=dsn))
-    app.state.pool = pool  # served without the lifespan: fixed figures, no broker needed
-    try:
-        yield await serve(app)
-    finally:
-        await pool.close()
+async def dashboard(make_database, serve) -> AsyncIterator[str]:
+    async for base in serve_dashboard(serve, make_database, monthly_traffic()):
+        yield base
 
 
-async def shows_area(page: Page, code: str) -> None:
-    """Wait until the page shows ``code``'s figures (its heading names it)."""
-    await expect(page.locator("#area-name")).to_contain_text(f"({code},")
+async def assert_page_equals_api(page: Page, base: str, code: str) -> None:
+    """Every figure of the area (tiles, tables) and of each child row equals the API's."""
+    summary = await api(page, base, f"/v1/areas/{code}/summary")
+    checked = assert_figures_equal(
+        await shown_figures(page, "#headline"), summary["totals"], f"{code} tiles"
+    )
+    for card in (
+        "workers",
+        "occupation",
+        "destination",
+        "fees",
+        "components",
+        "cases",
+        "gbv",
+        "levels",
+        "alerts",
+        "agencies",
+    ):
+        checked += assert_figures_equal(
+            await shown_figures(page, f"#{card}-card"), summary["totals"], f"{code} {card}"
+        )
+    assert checked > 30
+    if summary["level"] == "village":
+        await expect(page.locator("#children-card")).to_be_hidden()
+        return
+    rows = page.locator("#children tbody tr")
+    shown_codes = await rows.evaluate_all("(rows) => rows.map((r) => r.dataset.area)")
+    by_code = {c["area"]: c for c in summary["children"]}
+    assert set(shown_codes) <= set(by_code)
+    for child in shown_codes:
+        assert_figures_equal(
+            await shown_figures(page, f'#children tr[data-area="{child}"]'),
+            by_code[child]["totals"],
+            f"{code} child {child}",
+        )
+    # The total row is the area itself.
+    assert_figures_equal(
+        await shown_figures(page, "#children tfoot"), summary["totals"], f"{code} total row"
+    )
 
 
-async def test_drill_down_from_the_nation_to_a_village(
-    dashboard, page, open_page, page_log, sign_in, screenshot
+async def test_a_ministry_official_drills_down_from_the_nation_to_a_village(
+    dashboard, page, page_log, sign_in, screenshot
 ) -> None:
     await page.goto(f"{dashboard}/")
     # Not signed in: the dashboard sends the browser to the sign-in page, and back after it.
     await page.wait_for_url(f"{dashboard}/sign-in?next=%2F")
     await sign_in(page, dashboard, "ministry", "ID")
     await shows_area(page, "ID")
-    assert "INDONESIA" in await page.text_content("#area-name")
-    assert "angka per 2026-03-10" in await page.text_content("[data-testid=watermark]")
+    assert await page.text_content("#area-name") == "Indonesia"
     assert await page.text_content("[data-testid=who]") == "Kementerian · INDONESIA"
-    # Female and male bars side by side for workers by status, with widths under the page's
-    # Content-Security-Policy (no style attributes).
-    assert await page.locator("#workers .bar .f").count() == 4
-    assert await page.locator("#workers .bar .m").count() == 4
-    widths = await page.eval_on_selector_all(
-        "#workers .bar div", "(ds) => ds.map((d) => d.getBoundingClientRect().width)"
-    )
-    assert max(widths) > 0
-    # The libraries are served by the service itself.
+    assert "Angka terkini: peristiwa terakhir" in await page.text_content("#watermark")
+    await assert_page_equals_api(page, dashboard, "ID")
+    # The libraries come from the service itself.
     assert await page.evaluate("typeof Chart") == "function"
-    await screenshot(page, "nation")
+    await screenshot(page, "1-nation")
 
-    path = ["53", "53.71", "53.71.01", "53.71.01.1001"]
-    for code in path:
-        await page.click(f'tr.child[data-area="{code}"]')
+    names = ["Indonesia"]
+    for level, code in enumerate(DRILL, start=2):
+        row = page.locator(f'#children tr[data-area="{code}"]')
+        names.append((await row.locator("a").text_content()) or "")
+        await row.locator("a").click()
         await shows_area(page, code)
-    crumbs = await page.text_content("#crumbs")
-    assert crumbs.split(" \u203a ") == ["ID", *path]
-    females = await page.eval_on_selector_all(
-        "#workers tr td:nth-child(2)", "(cells) => cells.map((c) => c.textContent)"
-    )
-    assert sum(int(f.replace(".", "")) for f in females) > 0
-    await screenshot(page, "village")
+        assert page.url.endswith(f"/?area={code}")
+        await assert_page_equals_api(page, dashboard, code)
+        await screenshot(page, f"{level}-{code}")
+    # Names all the way, and every level above is a link back.
+    crumbs = await page.locator("#crumbs li").all_text_contents()
+    assert crumbs == names
+    assert names[1:4] == ["Nusa Tenggara Timur", "Kota Kupang", "Alak"]
+    assert await page.locator("#crumbs a").count() == 4
 
-    # English on request; the choice is kept.
-    await page.click(".p-bar-end button[lang=en]")
-    assert await page.text_content("section h2") == "Workers by status"
-    await page.reload()
-    await shows_area(page, "53.71.01.1001")
-    assert await page.text_content("section h2") == "Workers by status"
+    # Back goes up again; a breadcrumb goes to its area.
+    await page.go_back()
+    await shows_area(page, "53.71.01")
+    await page.click('#crumbs a[data-area="53"]')
+    await shows_area(page, "53")
 
-    # The session is an HttpOnly, SameSite=Strict cookie: no script can read it, and no token
-    # is in the address or in the tab's storage.
+    # No token anywhere a script or a log could see it.
     [cookie] = await page.context.cookies()
     assert cookie["name"] == SESSION_COOKIE and cookie["httpOnly"]
     assert cookie["sameSite"] == "Strict"
     assert SESSION_COOKIE not in await page.evaluate("document.cookie")
-    assert await page.evaluate("sessionStorage.length + localStorage.length") <= 1  # language
-    assert "token" not in page.url
+    assert await page.evaluate("sessionStorage.length + localStorage.length") == 0
+    assert "token" not in page.url and "token" not in (await page.get_attribute("#csv", "href"))
     assert page_log.blocked == [] and page_log.errors == []
     assert set(page_log.refused) == {"401 GET /auth/session"}  # before signing in
 
-    # The layout holds on a phone.
-    phone = await open_page(width=390, height=844, mobile=True)
-    await phone.context.add_cookies([cookie])
-    await phone.goto(f"{dashboard}/?area=53.71")
-    await shows_area(phone, "53.71")
-    assert await phone.evaluate("document.documentElement.scrollWidth") <= 390
-    await screenshot(phone, "regency-phone")
 
+async def test_children_sort_and_hide_the_empty_areas(dashboard, page, page_log, sign_in) -> None:
+    await sign_in(page, dashboard, "ministry", "ID", next="/?area=53")
+    await shows_area(page, "53")
+    areas = page.locator("#children tbody tr")
+    # The regencies with figures; the empty ones on request.
+    with_figures = await areas.count()
+    assert 0 < with_figures < 22
+    await page.click("#children-all")
+    assert await areas.count() == len(
+        (await api(page, dashboard, "/v1/areas/53/summary"))["children"]
+    )
+    await page.click("#children-all")
+    assert await areas.count() == with_figures
 
-async def test_a_village_officer_elsewhere_is_refused_with_a_clear_message(
-    dashboard, page, page_log, sign_in
-) -> None:
-    await sign_in(page, dashboard, "village-officer", "32.01.01.1001", next="/?area=53")
-    await expect(page.locator("#error")).not_to_be_empty()
-    message = await page.text_content("#error")
-    assert message.startswith("Anda tidak berwenang untuk ini.")
-    assert "outside your jurisdiction (32.01.01.1001)" in message
-    assert page_log.refused == ["401 GET /auth/session", "403 GET /v1/areas/53/summary"]
+    async def column(index: int) -> list[float]:
+        cells = await page.locator(
+            f"#children tbody tr td:nth-of-type({index})"
+        ).all_text_contents()
+        return [number(c) for c in cells]
+
+    await page.click('#children [data-sort="registered.female"]')
+    women = await column(1)
+    assert women == sorted(women, reverse=True)
+    assert (
+        await page.get_attribute('#children th:has([data-sort="registered.female"])', "aria-sort")
+        == "descending"
+    )
+    await page.click('#children [data-sort="registered.female"]')
+    assert await column(1) == sorted(women)
+    await page.click('#children [data-sort="name"]')
+    names = await page.locator("#children tbody th a").all_text_contents()
+    assert names == sorted(names, key=str.casefold)
     assert page_log.blocked == [] and page_log.errors == []
-    # Her own village is shown.
-    await page.goto(f"{dashboard}/")
-    await shows_area(page, "32.01.01.1001")
+
+
+async def test_the_csv_equals_the_page(dashboard, page, page_log, sign_in) -> None:
+    await sign_in(page, dashboard, "province-officer", "53", find="nusa tenggara timur")
+    await shows_area(page, "53")
+    href = await page.get_attribute("#csv", "href")
+    assert href == "/v1/areas/53/export.csv"
+    async with page.expect_download() as info:
+        await page.click("#csv")  # a plain link: the session cookie is all it needs
+    download = await info.value
+    assert download.suggested_filename == "pantau-53.csv"
+    text = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    csv_values = {(r["area"], r["figure"]): float(r["value"]) for r in rows}
+
+    checked = 0
+    for area, scope in [("53", "#overview > :not(#children-card)"), ("53", "#children tfoot")]:
+        for kind, name, value, _ in await shown_figures(page, scope):
+            if kind == "figure":
+                assert csv_values.get((area, name), 0) == float(value), (area, name)
+                checked += 1
+    for child in await page.locator("#children tbody tr").evaluate_all(
+        "(rows) => rows.map((r) => r.dataset.area)"
+    ):
+        for kind, name, value, _ in await shown_figures(page, f'#children tr[data-area="{child}"]'):
+            if kind == "figure":
+                assert csv_values[(child, name)] == float(value), (child, name)
+                checked += 1
+            else:
+                status, sex = name.split(".") if "." in name else (name, "")
+                prefix = {
+                    "registered": "workers.",
+                    "non_procedural": "workers_non_procedural.",
+                    "alerts_open": "alerts_open.",
+                }[status]
+                want = sum(
+                    v
+                    for (a, f), v in csv_values.items()
+                    if a == child and f.startswith(prefix) and f.endswith(f".{sex}" if sex else "")
+                )
+                assert want == float(value), (child, name)
+    assert checked > 50
+    assert page_log.blocked == [] and page_log.errors == []
+
+
+async def test_a_village_officer_sees_only_her_village(
+    dashboard, page, page_log, sign_in, screenshot
+) -> None:
+    await sign_in(page, dashboard, "village-officer", "53.71.01.1001", find="53.71.01.1001")
+    await shows_area(page, "53.71.01.1001")
+    page_log.refused.clear()  # the sign-in page asked who is signed in: nobody yet
+    await assert_page_equals_api(page, dashboard, "53.71.01.1001")
+    # The areas above are named, not offered: she may not open them.
+    assert await page.locator("#crumbs li").all_text_contents() == [
+        "Indonesia",
+        "Nusa Tenggara Timur",
+        "Kota Kupang",
+        "Alak",
+        "Namosain",
+    ]
+    assert await page.locator("#crumbs a").count() == 0
+    await expect(page.locator("[data-testid=trends-not-kept]")).to_be_visible()
+    await screenshot(page, "village")
+    assert page_log.refused == []
+
+    # Elsewhere: a clear refusal, her own village one tap away.
+    await page.goto(f"{dashboard}/?area=53.71")
+    refused = page.locator("[data-testid=refused]")
+    await expect(refused).to_be_visible()
+    await expect(refused.locator("h2")).to_have_text("Di luar wilayah kerja Anda")
+    text = await refused.text_content()
+    assert "Anda masuk sebagai Petugas desa untuk Namosain" in text
+    assert "Wilayah Kota Kupang (53.71) berada di luar wilayah kerja Anda" in text
+    assert "outside your jurisdiction" in text  # the service's own reason
+    await expect(page.locator("#overview")).to_be_hidden()
+    assert page_log.refused == ["403 GET /v1/areas/53.71/summary"]
+    await expect(page.locator("#tools")).to_be_hidden()
+    await screenshot(page, "refused")
+    await page.click("#refused-home")
+    await shows_area(page, "53.71.01.1001")
+    # The API refuses her the same way whatever the page does.
+    response = await page.request.get(f"{dashboard}/v1/areas/53/summary")
+    assert response.status == 403
+    response = await page.request.get(f"{dashboard}/v1/areas/53/export.csv")
+    assert response.status == 403
+    assert page_log.blocked == [] and page_log.errors == []
+
+
+async def test_the_layout_holds_on_a_phone(
+    dashboard, open_page, page_log, sign_in, screenshot
+) -> None:
+    phone = await open_page(width=390, height=844, mobile=True)
+    await sign_in(phone, dashboard, "ministry", "ID")
+    for code in ("ID", "53.71", "53.71.01.1001"):
+        await phone.goto(f"{dashboard}/?area={code}")
+        await shows_area(phone, code)
+        # No sideways scrolling of the page: wide tables scroll inside their card.
+        assert await phone.evaluate("document.documentElement.scrollWidth") <= 390
+        # Women and men side by side in the tiles.
+        boxes = await phone.eval_on_selector_all(
+            '[data-tile="registered"] .d-tile-sex',
+            "(els) => els.map((e) => e.getBoundingClientRect().top)",
+        )
+        assert len(boxes) == 2 and boxes[0] == boxes[1]
+        await screenshot(phone, f"phone-{code}")
+    # Controls are big enough for a thumb.
+    await phone.click("#tools > summary")  # folded on a phone
+    heights = await phone.eval_on_selector_all(
+        "#tools button, #tools a, #tools input, #trends select",
+        "(els) => els.map((e) => e.getBoundingClientRect().height)",
+    )
+    assert min(heights) >= 44
+    assert page_log.blocked == [] and page_log.errors == []
+
+
+async def test_codes_read_as_words_in_bahasa_indonesia_and_english(
+    dashboard, page, page_log, sign_in, screenshot
+) -> None:
+    await sign_in(page, dashboard, "ministry", "ID", next="/?area=53.71")
+    await shows_area(page, "53.71")
+    cases = page.locator("#cases-card")
+    await expect(cases).to_contain_text("Gaji tidak dibayar")
+    assert "unpaid_wages" not in (await page.text_content("#overview") or "")
+    await expect(page.locator("#workers-card")).to_contain_text("Terverifikasi")
+    await expect(page.locator("#destination-card")).to_contain_text("Malaysia")
+    # Numbers and dates in Indonesian formats.
+    amount = await page.text_content('[data-tile="illegal-fees"] strong')
+    assert amount and amount.startswith("Rp") and "." in amount
+    # A definition is one tap away, with its legal source.
+    tile = page.locator('[data-tile="illegal-fees"]')
+    await tile.locator("summary").click()
+    await expect(tile.locator(".d-src")).to_contain_text("Peraturan BP2MI 9/2020")
+
+    await page.click(".p-bar-end button[lang=en]")
+    await expect(cases).to_contain_text("Unpaid wages")
+    await expect(page.locator("#workers-card")).to_contain_text("Verified")
+    await expect(tile.locator(".d-src")).to_contain_text("Regulation BP2MI 9/2020")
+    await expect(page.locator("#area-level")).to_contain_text("Regency/city")
+    await screenshot(page, "english")
+    await page.reload()
+    await shows_area(page, "53.71")
+    await expect(page.locator("#cases-card h2").first).to_have_text("Cases")
+    assert page_log.blocked == [] and page_log.errors == []

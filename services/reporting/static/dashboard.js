@@ -1,170 +1,461 @@
-/* The reporting dashboard (GET /): an area's figures, women and men side by side, and its child
-   areas to drill into. Signed in by the session (Pantau.api sends the cookie; a 401 goes to the
-   sign-in page and back); the area shown is in the address (?area=53.71), never a token. */
+/* The officials' dashboard (GET /): an area's figures, women and men side by side, what each
+   means, its child areas to sort and drill into, its monthly trends, the figures as they were
+   on a past day, and downloads (CSV, print). Signed in by the session (Pantau.api sends the
+   cookie; a 401 goes to the sign-in page and back). The address holds only what is shown
+   (?area=53.71&as_of=2026-01-31&period=24&series=departed), never a token. */
 (function () {
   "use strict";
   const P = window.Pantau;
+  const D = window.PantauDashboard;
   const $ = (id) => document.getElementById(id);
+  const enc = encodeURIComponent;
 
-  P.i18n.add({
-    id: {
-      "dashboard.title": "Pelaporan",
-      "dashboard.crumbs": "wilayah",
-      "dashboard.workers": "Pekerja menurut status",
-      "dashboard.children": "Wilayah di bawahnya (klik untuk membuka)",
-      "dashboard.cases": "Kasus menurut kategori",
-      "dashboard.other": "Biaya dan peringatan",
-      "dashboard.status": "status",
-      "dashboard.area": "wilayah",
-      "dashboard.category": "kategori",
-      "dashboard.female": "perempuan",
-      "dashboard.male": "laki-laki",
-      "dashboard.as-of": "angka per {time} · {records} catatan terbaca",
-      "dashboard.no-events": "belum ada peristiwa",
-      "dashboard.fees-illegal": "biaya, ilegal",
-      "dashboard.fees-warning": "biaya, peringatan",
-      "dashboard.past-deadline": "kasus lewat tenggat",
-      "dashboard.open-alerts": "peringatan terbuka",
-    },
-    en: {
-      "dashboard.title": "Reporting",
-      "dashboard.crumbs": "areas",
-      "dashboard.workers": "Workers by status",
-      "dashboard.children": "Areas below (click to drill down)",
-      "dashboard.cases": "Cases by category",
-      "dashboard.other": "Fees and alerts",
-      "dashboard.status": "status",
-      "dashboard.area": "area",
-      "dashboard.category": "category",
-      "dashboard.female": "female",
-      "dashboard.male": "male",
-      "dashboard.as-of": "figures as of {time} · {records} records consumed",
-      "dashboard.no-events": "no events yet",
-      "dashboard.fees-illegal": "fees, illegal",
-      "dashboard.fees-warning": "fees, warning",
-      "dashboard.past-deadline": "cases past a deadline",
-      "dashboard.open-alerts": "open alerts",
-    },
-  });
+  const state = {
+    session: null,
+    place: null,     // GET /v1/areas/{code}: the area and the areas it lies in
+    summary: null,   // its summary (or as of a day)
+    asOf: null,
+    live: null,      // the live watermark: which topics have given this node any event
+    months: null,    // the monthly series, from the regency up
+    sort: { column: null, descending: false },
+    showEmpty: false,
+    trend: { period: null, series: null, from: null, to: null },
+    refusal: null,
+  };
+  let loading = 0; // the latest load; answers of earlier ones are dropped
 
-  let session = null;
-  let shown = null;
+  /* ---- areas and names ---- */
 
-  function ancestors(code) {
-    if (code === "ID") return ["ID"];
-    const parts = code.split("."), out = ["ID"];
-    for (let i = 1; i <= parts.length; i++) out.push(parts.slice(0, i).join("."));
-    return out;
+  const within = (code, area) => area === "ID" || code === area || code.startsWith(`${area}.`);
+  const allowed = (code) => within(code, state.session.area);
+  const isPseudo = (code) => code !== "ID" && /^(00|0000)$/.test(code.split(".").pop());
+
+  /** An area's name for people: title case, and the "(not attributed below …)" areas said in
+      the page's language. */
+  function nameOf(ref) {
+    const unattributed = /^\(not attributed below (.*)\)$/.exec(ref.name);
+    if (isPseudo(ref.area) && unattributed) {
+      return P.t("dash.unattributed", { name: P.fmt.areaName(unattributed[1]) });
+    }
+    return P.fmt.areaName(ref.name);
   }
 
-  function sexRow(label, f, m, max, attrs) {
-    const tr = document.createElement("tr");
-    const w = (v) => (max ? Math.max(0, (100 * v) / max) : 0);
-    tr.append(P.element("td", {}, label), P.element("td", { class: "n" }, P.fmt.number(f)),
-              P.element("td", { class: "n" }, P.fmt.number(m)));
-    const cell = P.element("td", { class: "bar-cell" });
-    const bar = P.element("div", { class: "bar" });
-    const fb = P.element("div", { class: "f" }), mb = P.element("div", { class: "m" });
-    // Widths through the DOM: the page's Content-Security-Policy forbids style attributes.
-    fb.style.width = `${w(f)}%`;
-    mb.style.width = `${w(m)}%`;
-    bar.append(fb, mb);
-    cell.append(bar);
-    tr.append(cell);
-    Object.entries(attrs || {}).forEach(([k, v]) => tr.setAttribute(k, v));
-    return tr;
+  /** The address of the page showing `code` (keeping the day and the trend's choices). */
+  function href(code, extra) {
+    const params = new URLSearchParams({ area: code });
+    const keep = { as_of: state.asOf, period: state.trend.period, series: state.trend.series,
+                   from: state.trend.from, to: state.trend.to, ...(extra || {}) };
+    for (const [k, v] of Object.entries(keep)) if (v) params.set(k, v);
+    return `?${params}`;
   }
 
-  function header(table, first) {
-    table.replaceChildren();
-    const tr = document.createElement("tr");
-    tr.append(P.element("th", {}, P.t(first)), P.element("th", { class: "n" }, P.t("dashboard.female")),
-              P.element("th", { class: "n" }, P.t("dashboard.male")), P.element("th", {}));
-    table.append(tr);
+  /** Which topics this node has read at least one event of (the live watermark). */
+  function sources() {
+    const positions = (state.live && state.live.positions) || {};
+    return new Set(Object.entries(positions)
+      .filter(([, parts]) => Object.values(parts).some((offset) => offset > 0))
+      .map(([topic]) => topic));
   }
 
-  function workersOf(totals) {
-    let f = 0, m = 0;
-    for (const s of Object.values(totals.workers)) { f += s.female; m += s.male; }
-    return [f, m];
-  }
+  /* ---- rendering ---- */
 
-  function render(s) {
-    $("area-name").textContent = `${s.name} (${s.area}, ${s.level})`;
-    const w = s.watermark;
-    const records = Object.values(w.positions)
-      .reduce((a, p) => a + Object.values(p).reduce((x, y) => x + y, 0), 0);
-    $("watermark").textContent = P.t("dashboard.as-of", {
-      time: w.last_event_time || P.t("dashboard.no-events"), records: P.fmt.number(records),
-    });
+  function renderHead() {
     const crumbs = $("crumbs");
     crumbs.replaceChildren();
-    ancestors(s.area).forEach((c, i) => {
-      if (i) crumbs.append(" \u203a ");
-      const a = P.element("a", { tabindex: "0" }, c);
-      a.addEventListener("click", () => show(c));
-      crumbs.append(a);
-    });
-    const t = s.totals;
-    const wk = $("workers");
-    header(wk, "dashboard.status");
-    const maxW = Math.max(1, ...Object.values(t.workers).map((v) => v.female + v.male));
-    for (const [st, v] of Object.entries(t.workers)) wk.append(sexRow(st, v.female, v.male, maxW));
-    const ch = $("children");
-    header(ch, "dashboard.area");
-    const totals = s.children.map((c) => workersOf(c.totals));
-    const maxC = Math.max(1, ...totals.map(([f, m]) => f + m));
-    s.children.forEach((c, i) => {
-      const row = sexRow(`${c.name} (${c.area})`, totals[i][0], totals[i][1], maxC,
-                         { class: "child", "data-area": c.area, tabindex: "0" });
-      if (c.level !== "village" || s.level !== "village") {
-        row.addEventListener("click", () => show(c.area));
-        row.addEventListener("keydown", (e) => { if (e.key === "Enter") show(c.area); });
+    const list = P.element("ol");
+    const path = [...state.place.within, state.place];
+    path.forEach((ref, i) => {
+      const item = P.element("li");
+      if (i === path.length - 1) {
+        item.append(P.element("span", { "aria-current": "page" }, nameOf(ref)));
+      } else if (allowed(ref.area)) {
+        item.append(P.element("a", { href: href(ref.area), "data-nav": "1", "data-area": ref.area },
+                              nameOf(ref)));
+      } else {
+        item.append(P.element("span", { class: "d-outside" }, nameOf(ref)));
       }
-      ch.append(row);
+      list.append(item);
     });
-    const cs = $("cases");
-    header(cs, "dashboard.category");
-    const cats = Object.entries(t.cases.by_category).filter(([, v]) => v.female + v.male > 0);
-    const maxK = Math.max(1, ...cats.map(([, v]) => v.female + v.male));
-    for (const [cat, v] of cats) cs.append(sexRow(cat, v.female, v.male, maxK));
-    const other = $("other");
-    other.replaceChildren();
-    const sev = Object.entries(t.alerts_open).map(([k, v]) => `${k} ${P.fmt.number(v)}`).join(", ");
-    for (const [key, value] of [
-      ["dashboard.fees-illegal", P.fmt.number(t.fees.illegal.count)],
-      ["dashboard.fees-warning", P.fmt.number(t.fees.warning.count)],
-      ["dashboard.past-deadline", P.fmt.number(t.cases_past_deadline)],
-      ["dashboard.open-alerts", sev],
-    ]) {
-      const tr = document.createElement("tr");
-      tr.append(P.element("td", {}, P.t(key)), P.element("td", { class: "n" }, value));
-      other.append(tr);
+    crumbs.append(list);
+    const s = state.summary;
+    $("area-name").textContent = nameOf(s);
+    $("area-level").textContent = `${P.t(`level.${s.level}`)} · ${s.area}`;
+    document.title = `Pantau — ${nameOf(s)}`;
+    const w = state.live;
+    $("watermark").textContent = w && w.last_event_time
+      ? P.t("dash.watermark", { time: P.fmt.dateTime(w.last_event_time),
+                                events: P.fmt.number(w.events_applied || 0) })
+      : P.t("dash.watermark.none");
+    const banner = $("as-of-banner");
+    banner.hidden = !state.asOf;
+    if (state.asOf) {
+      $("as-of-text").textContent = P.t("dash.as-of.banner", { date: P.fmt.date(state.asOf) });
+      $("as-of-leave").setAttribute("href", href(s.area, { as_of: null }));
+    }
+    $("as-of").value = state.asOf || "";
+    $("csv").setAttribute("href", `/v1/areas/${enc(s.area)}/export.csv${state.asOf ? `?as_of=${state.asOf}` : ""}`);
+    $("csv").setAttribute("download", `pantau-${s.area}${state.asOf ? `-${state.asOf}` : ""}.csv`);
+  }
+
+  function definition(name) {
+    const details = P.element("details", { class: "d-def" });
+    details.append(P.element("summary", {}, P.t("dash.what")));
+    details.append(P.element("p", {}, P.t(`def.${name}.text`)));
+    details.append(P.element("p", { class: "d-src" }, `${P.t("dash.source")} ${P.t(`def.${name}.source`)}`));
+    return details;
+  }
+
+  function noSourceNote(topic) {
+    return P.element("p", { class: "p-note d-nosrc-note", "data-no-source": topic },
+                     P.t("dash.no-source", { what: P.t(`dash.source.${topic}`) }));
+  }
+
+  /** A headline tile: women and men side by side (or one figure), a line more, a definition. */
+  function tile({ key, def, topic, sexes, single, sub }) {
+    const box = P.element("article", { class: "d-tile", "data-tile": key });
+    box.append(P.element("h2", { class: "d-tile-title" }, P.t(`dash.tile.${key}`)));
+    if (!sources().has(topic)) {
+      box.classList.add("d-tile-nosrc");
+      box.append(P.element("p", { class: "d-tile-none", "data-no-source": topic },
+                           P.t("dash.no-source.short")));
+      box.append(noSourceNote(topic));
+    } else if (sexes) {
+      const row = P.element("div", { class: "d-tile-figures" });
+      for (const [sex, value, name, derived] of sexes) {
+        const part = P.element("div", { class: `d-tile-sex p-${sex}` });
+        const big = D.figure(value, name, { tag: "strong", derived });
+        part.append(big, P.element("span", {}, P.t(`sex.${sex}`)));
+        row.append(part);
+      }
+      box.append(row);
+      box.append(P.element("p", { class: "d-tile-sub" },
+                           `${P.t("dash.total")} ${P.fmt.number(sexes[0][1] + sexes[1][1])} · ${sub}`));
+    } else {
+      const [value, name, derived, format] = single;
+      const row = P.element("div", { class: "d-tile-figures" });
+      const big = D.figure(value, name, { tag: "strong", derived, format });
+      if (format === P.fmt.rupiah) big.classList.add("d-money");
+      row.append(big);
+      box.append(row, P.element("p", { class: "d-tile-sub" }, sub));
+    }
+    box.append(definition(def));
+    return box;
+  }
+
+  function renderHeadline() {
+    const t = state.summary.totals;
+    const g = (path) => D.get(t, path);
+    const derived = (name) => D.DERIVED[name](t);
+    const box = $("headline");
+    box.replaceChildren(
+      tile({ key: "registered", def: "registered", topic: "registry.worker.v1",
+             sexes: [["female", derived("registered.female"), "registered.female", true],
+                     ["male", derived("registered.male"), "registered.male", true]],
+             sub: P.t("dash.tile.registered.sub", { n: P.fmt.number(g("workers.registered.female") + g("workers.registered.male")) }) }),
+      tile({ key: "departed", def: "departed", topic: "registry.worker.v1",
+             sexes: [["female", g("workers.departed.female"), "workers.departed.female"],
+                     ["male", g("workers.departed.male"), "workers.departed.male"]],
+             sub: P.t("dash.tile.departed.sub", { n: P.fmt.number(g("workers.returned.female") + g("workers.returned.male")) }) }),
+      tile({ key: "non-procedural", def: "non-procedural", topic: "registry.worker.v1",
+             sexes: [["female", derived("non_procedural.female"), "non_procedural.female", true],
+                     ["male", derived("non_procedural.male"), "non_procedural.male", true]],
+             sub: P.t("dash.tile.non-procedural.sub", { n: P.fmt.number(derived("non_procedural_abroad")) }) }),
+      tile({ key: "illegal-fees", def: "illegal-fee", topic: "registry.worker.v1",
+             single: [g("fees.illegal.amount.IDR"), "fees.illegal.amount.IDR", false, P.fmt.rupiah],
+             sub: `${P.t("dash.tile.illegal-fees.sub", { n: P.fmt.number(g("fees.illegal.count")) })} · ${P.t("dash.not-by-sex")}` }),
+      tile({ key: "open-cases", def: "cases", topic: "cases.case.v1",
+             sexes: [["female", g("cases.open.female"), "cases.open.female"],
+                     ["male", g("cases.open.male"), "cases.open.male"]],
+             sub: P.t("dash.tile.open-cases.sub", { n: P.fmt.number(g("cases_past_deadline")) }) }),
+      tile({ key: "open-alerts", def: "open-alerts", topic: "alerts.alert.v1",
+             single: [derived("alerts_open"), "alerts_open", true],
+             sub: `${P.t("dash.tile.open-alerts.sub", { n: P.fmt.number(g("alerts_open.critical")) })} · ${P.t("dash.not-by-sex")}` }),
+    );
+  }
+
+  function renderChildren() {
+    const s = state.summary;
+    const card = $("children-card");
+    card.hidden = s.level === "village" || !s.children.length;
+    $("jump-children").hidden = card.hidden;
+    if (card.hidden) return;
+    $("children-title").textContent = P.t("dash.children.title", { name: nameOf(s) });
+    const result = D.childrenTable($("children"), s, {
+      sort: state.sort, showEmpty: state.showEmpty, sources: sources(),
+      href: (code) => href(code), name: nameOf,
+      onSort: (column) => {
+        const same = state.sort.column === column;
+        const descending = same ? !state.sort.descending : column !== "name";
+        state.sort = { column, descending };
+        renderChildren();
+        document.querySelector(`#children [data-sort="${column}"]`)?.focus();
+      },
+    });
+    const toggle = $("children-all");
+    toggle.hidden = !result.empties || result.empties === s.children.length;
+    toggle.textContent = state.showEmpty ? P.t("dash.children.hide-empty")
+      : P.t("dash.children.show-all", { n: P.fmt.number(result.empties) });
+  }
+
+  /** A detail card: its title, then what `build` makes, or a note when its topic has no source. */
+  function card(id, title, def, build) {
+    const box = $(id);
+    box.replaceChildren(P.element("h2", {}, P.t(title)));
+    if (!sources().has(box.dataset.topic)) {
+      box.append(noSourceNote(box.dataset.topic));
+      return;
+    }
+    for (const part of [].concat(build())) box.append(part);
+    if (def) {
+      const more = P.element("p", { class: "p-hint p-noprint" });
+      more.append(P.element("a", { href: `#def-${def}` }, P.t("dash.what")));
+      box.append(more);
     }
   }
 
-  async function show(code) {
-    $("error").textContent = "";
-    try {
-      shown = await P.api(`/v1/areas/${encodeURIComponent(code)}/summary`);
-    } catch (error) {
-      $("error").textContent = P.errorText(error);
-      return;
+  const scroll = (table) => {
+    const box = P.element("div", { class: "p-scroll" });
+    box.append(table);
+    return box;
+  };
+  const subtitle = (key) => P.element("h3", {}, P.t(key));
+
+  /** Rows of a code list (in its declared order, then codes the list lacks). */
+  function rowsOf(list, tree, base, label) {
+    const codes = [...new Set([...P.codes.list(list), ...D.keysOf(tree, base)])]
+      .filter((c) => D.keysOf(tree, base).includes(c));
+    return codes.map((c) => ({ label: (label || ((x) => P.codes.label(list, x)))(c), path: `${base}.${c}` }));
+  }
+  const bySize = (t) => (a, b) => (D.get(t, `${b.path}.female`) + D.get(t, `${b.path}.male`))
+    - (D.get(t, `${a.path}.female`) + D.get(t, `${a.path}.male`));
+
+  function renderDetails() {
+    const t = state.summary.totals;
+    card("workers-card", "dash.card.workers", "registered", () => [
+      scroll(D.sexTable(t, rowsOf("worker_status", t, "workers"), { head: P.t("dash.col.status") })),
+      subtitle("dash.card.workers.non-procedural"),
+      scroll(D.sexTable(t, rowsOf("worker_status", t, "workers_non_procedural"),
+                        { head: P.t("dash.col.status") })),
+    ]);
+    card("occupation-card", "dash.card.occupation", "abroad", () => scroll(D.sexTable(t,
+      rowsOf("occupation", t, "workers_abroad_by_occupation").sort(bySize(t)),
+      { head: P.t("dash.col.occupation"), hideZero: true, empty: P.t("dash.empty.abroad") })));
+    const countries = D.keysOf(t, "workers_abroad_by_destination")
+      .map((c) => ({ label: c === "-" ? "—" : P.fmt.country(c), path: `workers_abroad_by_destination.${c}` }))
+      .sort(bySize(t));
+    card("destination-card", "dash.card.destination", "abroad", () => scroll(D.sexTable(t, countries,
+      { head: P.t("dash.col.country"), hideZero: true, empty: P.t("dash.empty.abroad") })));
+    card("fees-card", "dash.card.fees", "illegal-fee", () => scroll(D.feeTable(t,
+      rowsOf("legality", t, "fees"), { head: P.t("dash.col.legality") })));
+    const components = rowsOf("fee_component", t, "fees_by_component")
+      .sort((a, b) => D.get(t, `${b.path}.count`) - D.get(t, `${a.path}.count`));
+    card("components-card", "dash.card.components", "illegal-fee", () => scroll(D.feeTable(t, components,
+      { head: P.t("dash.col.component"), hideZero: true, empty: P.t("dash.empty.fees") })));
+    card("cases-card", "dash.card.cases", "cases", () => {
+      const late = P.element("p", { class: "d-line" }, `${P.t("dash.card.cases.past-deadline")} `);
+      late.append(D.figure(D.get(t, "cases_past_deadline"), "cases_past_deadline", { tag: "strong" }));
+      return [
+        scroll(D.sexTable(t, [{ label: P.t("dash.card.cases.open"), path: "cases.open" }],
+                          { head: P.t("dash.col.cases") })),
+        late,
+        subtitle("dash.card.cases.by-category"),
+        scroll(D.sexTable(t, rowsOf("case_category", t, "cases.by_category").sort(bySize(t)),
+                          { head: P.t("dash.col.category"), hideZero: true, empty: P.t("dash.empty.cases") })),
+      ];
+    });
+    card("gbv-card", "dash.card.gbv", "cases", () => scroll(D.sexTable(t,
+      rowsOf("gbv_type", t, "cases.by_gbv_type"),
+      { head: P.t("dash.col.gbv"), hideZero: true, empty: P.t("dash.empty.gbv") })));
+    card("levels-card", "dash.card.levels", "cases", () => [
+      scroll(D.sexTable(t, rowsOf("level", t, "cases.by_level"), { head: P.t("dash.col.level") })),
+      subtitle("dash.card.statuses"),
+      scroll(D.sexTable(t, rowsOf("case_status", t, "cases.by_status"), { head: P.t("dash.col.stage") })),
+    ]);
+    const severities = ["critical", "warning", "info"].filter((s) => D.keysOf(t, "alerts_open").includes(s))
+      .map((s) => ({ label: P.codes.label("severity", s), path: `alerts_open.${s}`, barClass: `s-${s}` }));
+    const rules = D.keysOf(t, "alerts_open_by_rule")
+      .map((r) => ({ label: P.codes.label("alert_rule", r), path: `alerts_open_by_rule.${r}` }))
+      .sort((a, b) => D.get(t, b.path) - D.get(t, a.path));
+    card("alerts-card", "dash.card.alerts", "open-alerts", () => [
+      scroll(D.countTable(t, severities, { head: P.t("dash.col.severity") })),
+      subtitle("dash.card.alert-rules"),
+      scroll(D.countTable(t, rules, { head: P.t("dash.col.rule"), hideZero: true,
+                                      empty: P.t("dash.empty.alerts") })),
+    ]);
+    card("agencies-card", "dash.card.agencies", "agencies", () => scroll(D.countTable(t,
+      rowsOf("agency_status", t, "agencies").map((r) => ({ ...r, path: r.path })),
+      { head: P.t("dash.col.agency-status") })));
+  }
+
+  function renderGlossary() {
+    const list = $("glossary");
+    list.replaceChildren();
+    for (const name of D.DEFINITIONS) {
+      list.append(P.element("dt", { id: `def-${name}` }, P.t(`def.${name}.term`)));
+      const dd = P.element("dd");
+      dd.append(P.element("p", {}, P.t(`def.${name}.text`)),
+                P.element("p", { class: "d-src" }, `${P.t("dash.source")} ${P.t(`def.${name}.source`)}`));
+      list.append(dd);
     }
-    render(shown);
-    history.replaceState(null, "", `?area=${encodeURIComponent(shown.area)}`);
+  }
+
+  function renderTrends() {
+    const s = state.summary;
+    const regency = s.area.split(".").slice(0, 2).join(".");
+    const above = [...state.place.within, state.place].find((r) => r.area === regency);
+    D.trends.render($("trends-body"), {
+      summary: s, months: state.months, sources: sources(), trend: state.trend,
+      regency: above && above.level === "regency" && allowed(regency)
+        ? { href: `${href(regency)}#trends`, name: nameOf(above) } : null,
+      onChange: (trend) => {
+        state.trend = trend;
+        history.replaceState(null, "", href(s.area));
+        renderTrends();
+      },
+    });
+  }
+
+  function render() {
+    if (state.refusal) { renderRefusal(); return; }
+    if (!state.summary) return;
+    $("refused").hidden = true;
+    $("overview").hidden = false;
+    $("tools").hidden = $("jump").hidden = false;
+    renderHead();
+    renderHeadline();
+    renderChildren();
+    renderTrends();
+    renderDetails();
+    renderGlossary();
+  }
+
+  function renderRefusal() {
+    const { status, code, error, place } = state.refusal;
+    $("overview").hidden = true;
+    $("tools").hidden = $("jump").hidden = true;
+    $("crumbs").replaceChildren();
+    $("area-name").textContent = "";
+    $("area-level").textContent = "";
+    $("watermark").textContent = "";
+    $("as-of-banner").hidden = true;
+    const box = $("refused");
+    box.hidden = false;
+    const mine = state.session;
+    const home = P.fmt.areaName(mine.area_name);
+    $("refused-title").textContent = P.t(status === 403 ? "dash.refused.title" : "dash.missing.title");
+    $("refused-text").textContent = P.t(status === 403 ? "dash.refused.text" : "dash.missing.text", {
+      role: P.t(`role.${mine.role}`), area: home, code: place ? `${nameOf(place)} (${code})` : code,
+    });
+    $("refused-detail").textContent = P.errorText(error);
+    const link = $("refused-home");
+    link.textContent = P.t("dash.refused.home", { area: home });
+    link.setAttribute("href", `?area=${enc(mine.area)}`);
+    link.dataset.nav = "1";
+    document.title = `Pantau — ${P.t(status === 403 ? "dash.refused.title" : "dash.missing.title")}`;
+  }
+
+  /* ---- loading ---- */
+
+  function readAddress() {
+    const params = new URLSearchParams(location.search);
+    const day = params.get("as_of");
+    state.asOf = day && /^\d{4}-\d{2}-\d{2}$/.test(day) ? day : null;
+    const month = (v) => (v && /^\d{4}-\d{2}$/.test(v) ? v : null);
+    state.trend = { period: params.get("period"), series: params.get("series"),
+                    from: month(params.get("from")), to: month(params.get("to")) };
+    return params.get("area") || state.session.area;
+  }
+
+  async function load() {
+    const mine = ++loading;
+    const code = readAddress();
+    let place = null;
+    $("error").textContent = "";
+    $("watermark").textContent = P.t(state.asOf ? "dash.rebuilding" : "dash.loading");
+    document.querySelector("main").setAttribute("aria-busy", "true");
+    try {
+      place = await P.api(`/v1/areas/${enc(code)}`);
+      const level = place.level;
+      const [summary, live, months] = await Promise.all([
+        P.api(state.asOf ? `/v1/areas/${enc(code)}/summary/as-of/${state.asOf}`
+                         : `/v1/areas/${enc(code)}/summary`),
+        state.asOf ? P.api("/v1/watermark") : null,
+        // (Outside one's jurisdiction the summary alone says why: no other request is made.)
+        D.trends.LEVELS_KEPT.has(level) && allowed(code)
+          ? P.api(`/v1/areas/${enc(code)}/series`).then((s) => s.months) : null,
+      ]);
+      if (mine !== loading) return;
+      Object.assign(state, { place, summary, live: live || summary.watermark, months, refusal: null });
+      render();
+    } catch (error) {
+      if (mine !== loading || error.status === 401) return; // on the way to the sign-in page
+      if (error.status === 403 || error.status === 404) {
+        state.refusal = { status: error.status, code, error, place };
+        state.summary = null;
+        renderRefusal();
+      } else {
+        $("error").textContent = P.errorText(error);
+        if (state.summary) renderHead(); else $("watermark").textContent = "";
+      }
+    } finally {
+      if (mine === loading) document.querySelector("main").removeAttribute("aria-busy");
+    }
+  }
+
+  function navigate(url) {
+    history.pushState(null, "", url);
+    state.showEmpty = false;
+    state.sort = { column: null, descending: false };
+    load().then(() => {
+      const hash = new URL(url, location.href).hash;
+      if (hash) document.querySelector(hash)?.scrollIntoView(); else window.scrollTo(0, 0);
+    });
+  }
+
+  function wire() {
+    // Links within the page (drill down, breadcrumbs, back to one's area) load in place.
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest("a[data-nav]");
+      if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      navigate(link.getAttribute("href"));
+    });
+    window.addEventListener("popstate", () => load());
+    $("as-of-leave").dataset.nav = "1";
+    $("as-of").max = new Date().toISOString().slice(0, 10);
+    $("as-of-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const day = $("as-of").value;
+      const code = state.summary ? state.summary.area : readAddress();
+      navigate(href(code, { as_of: day || null }));
+    });
+    $("print").addEventListener("click", () => window.print());
+    $("refresh").addEventListener("click", () => load());
+    $("children-all").addEventListener("click", () => { state.showEmpty = !state.showEmpty; renderChildren(); });
+    let opened = [];
+    window.addEventListener("beforeprint", () => {
+      // The printed report carries the data tables and who printed it when.
+      opened = [...document.querySelectorAll("details.d-table-details:not([open])")];
+      opened.forEach((d) => { d.open = true; });
+      $("printed").textContent = P.t("dash.printed", { time: P.fmt.dateTime(new Date()),
+        who: `${state.session.name} (${P.t(`role.${state.session.role}`)})` });
+    });
+    window.addEventListener("afterprint", () => { opened.forEach((d) => { d.open = false; }); opened = []; });
+    document.addEventListener("pantau:lang", render);
   }
 
   async function start() {
     try {
-      session = await P.session();
+      state.session = await P.session();
     } catch (error) {
       if (error.status !== 401) $("error").textContent = P.errorText(error);
       return; // 401: on the way to the sign-in page
     }
-    P.bar(session);
-    document.addEventListener("pantau:lang", () => { if (shown) render(shown); });
-    show(new URLSearchParams(location.search).get("area") || session.area);
+    P.bar(state.session);
+    // On a phone the figures come first: the tools fold away behind their summary.
+    if (window.matchMedia("(max-width: 600px)").matches) $("tools").open = false;
+    wire();
+    await load();
   }
 
   start();

@@ -10,7 +10,12 @@
    Pantau.i18n.lang, Pantau.i18n.set("en")  texts in Bahasa Indonesia first, English as a choice;
        elements with data-i18n="key" (text), data-i18n-placeholder, data-i18n-aria-label and
        data-i18n-title are filled in, again whenever the language changes ("pantau:lang" event).
-   Pantau.fmt.number, percent, rupiah, date, dateTime, month  Indonesian formats (Intl, id-ID).
+   Pantau.fmt.number, percent, rupiah, money, date, dateTime, month  Indonesian formats (Intl,
+       id-ID); fmt.country("MY") a country's name in the page's language; fmt.areaName(name)
+       an official area name as people write it ("KABUPATEN KUPANG" -> "Kabupaten Kupang").
+   Pantau.codes.add(lists), Pantau.codes.label(list, code), Pantau.codes.list(list)  the
+       contract's codes said as words in the page's language (codes.js adds every list once:
+       Pantau.codes.label("case_category", "unpaid_wages") -> "Gaji tidak dibayar").
    Pantau.bar(session)  fills the page's <header class="p-bar">: who, language, sign-out.
    Pantau.errorText(error)  a refusal said for people, in the page's language.
 */
@@ -172,7 +177,53 @@
     }).format(asDate(value)),
     month: (value) => new Intl.DateTimeFormat(dateLocale(),
       { month: "short", year: "numeric", timeZone: "UTC" }).format(asDate(value)),
+    /** An amount in any currency, Indonesian digits: money(1200, "USD") -> "US$1.200,00". */
+    money: (amount, currency) => {
+      if (currency === "IDR") return fmt.rupiah(amount);
+      try {
+        return new Intl.NumberFormat(NUMBER_LOCALE, { style: "currency", currency }).format(amount);
+      } catch (e) {
+        return `${currency} ${fmt.number(amount)}`; // not an ISO 4217 code the browser knows
+      }
+    },
+    /** A country's name from its ISO 3166 code, in the page's language ("MY" -> "Malaysia"). */
+    country: (code) => {
+      try {
+        return new Intl.DisplayNames([lang], { type: "region", fallback: "code" }).of(code) || code;
+      } catch (e) {
+        return code;
+      }
+    },
+    /** Province and regency names are upper case in the official list; people write them in
+        title case. Names already in mixed case (districts, villages) are kept. */
+    areaName: (name) => {
+      if (!name || name !== name.toUpperCase()) return name;
+      return name.toLowerCase()
+        .replace(/(^|[\s(\-\/])(\p{L})/gu, (all, before, letter) => before + letter.toUpperCase())
+        .replace(/\b(Dki|Di)\b/g, (word) => word.toUpperCase());
+    },
   };
+
+  // The contract's code lists said as words: {list: {code: {id: "…", en: "…"}}}, in the order
+  // the lists were added (shared/web/static/codes.js holds every list of the contract).
+  const codeLists = {};
+  const codes = Object.freeze({
+    add(lists) {
+      for (const [list, entries] of Object.entries(lists || {})) {
+        codeLists[list] = Object.assign(codeLists[list] || {}, entries);
+      }
+    },
+    /** `code` of `list` as words in the page's language; the code itself when unknown. */
+    label(list, code) {
+      const entry = codeLists[list] && codeLists[list][code];
+      if (!entry) return code;
+      return entry[lang] ?? entry.id ?? code;
+    },
+    /** The codes of `list`, in their declared order. */
+    list(list) {
+      return Object.keys(codeLists[list] || {});
+    },
+  });
 
   class ApiError extends Error {
     constructor(status, detail, retryAfter) {
@@ -299,7 +350,7 @@
   }
 
   window.Pantau = Object.freeze({ api, ApiError, session, signOut, signInUrl, t, i18n, fmt, bar,
-                                  errorText, element });
+                                  errorText, element, codes });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", () => apply());
