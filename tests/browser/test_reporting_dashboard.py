@@ -297,6 +297,12 @@ async def test_codes_read_as_words_in_bahasa_indonesia_and_english(
     await expect(page.locator("#workers-card")).to_contain_text("Verified")
     await expect(tile.locator(".d-src")).to_contain_text("Regulation BP2MI 9/2020")
     await expect(page.locator("#area-level")).to_contain_text("Regency/city")
+    # Every text of the page has its English words.
+    untranslated = await page.evaluate(
+        """() => [...document.querySelectorAll("[data-i18n]")].map((e) => e.dataset.i18n)
+                   .filter((key) => Pantau.t(key) === key)"""
+    )
+    assert untranslated == []
     await screenshot(page, "english")
     await page.reload()
     await shows_area(page, "53.71")

@@ -82,6 +82,7 @@
     $("area-level").textContent = `${P.t(`level.${s.level}`)} · ${s.area}`;
     document.title = `Pantau — ${nameOf(s)}`;
     const w = state.live;
+    $("watermark").hidden = Boolean(state.asOf); // the banner says which figures these are
     $("watermark").textContent = w && w.last_event_time
       ? P.t("dash.watermark", { time: P.fmt.dateTime(w.last_event_time),
                                 events: P.fmt.number(w.events_applied || 0) })
@@ -118,7 +119,8 @@
       box.classList.add("d-tile-nosrc");
       box.append(P.element("p", { class: "d-tile-none", "data-no-source": topic },
                            P.t("dash.no-source.short")));
-      box.append(noSourceNote(topic));
+      box.append(P.element("p", { class: "p-note d-nosrc-note" },
+                           P.t("dash.no-source.tile", { what: P.t(`dash.source.${topic}`) })));
     } else if (sexes) {
       const row = P.element("div", { class: "d-tile-figures" });
       for (const [sex, value, name, derived] of sexes) {
@@ -371,6 +373,7 @@
     const code = readAddress();
     let place = null;
     $("error").textContent = "";
+    $("watermark").hidden = false;
     $("watermark").textContent = P.t(state.asOf ? "dash.rebuilding" : "dash.loading");
     document.querySelector("main").setAttribute("aria-busy", "true");
     try {

@@ -37,7 +37,9 @@
       return custom.from <= custom.to ? { ...custom } : { from: custom.to, to: custom.from };
     }
     if (period === "all" || period === "custom") {
-      return { from: months.length ? months[0].month : addMonths(to, -11), to };
+      // At least a year, so that a few months of figures read against the months around them.
+      const year = addMonths(to, -11);
+      return { from: months.length && months[0].month < year ? months[0].month : year, to };
     }
     return { from: addMonths(to, -(Number(period) - 1)), to };
   }
@@ -66,11 +68,12 @@
     const tooltip = { callbacks: { label: (c) => `${c.dataset.label}: ${c.dataset.yAxisID === "amount"
       ? P.fmt.rupiah(c.parsed.y) : number(c.parsed.y)}` } };
     const scale = { beginAtZero: true, ticks: { precision: 0, callback: number } };
+    const bar = { maxBarThickness: 48 };
     if (BY_SEX.includes(name)) {
       return {
         type: "bar",
         data: { labels, datasets: ["female", "male"].map((sex) => ({
-          label: P.t(`sex.${sex}`), data: values(byMonth, months, name, sex),
+          ...bar, label: P.t(`sex.${sex}`), data: values(byMonth, months, name, sex),
           backgroundColor: color(`--p-${sex}`), stack: "people" })) },
         options: { scales: { x: { stacked: true }, y: { ...scale, stacked: true } },
                    plugins: { tooltip } },
@@ -80,7 +83,7 @@
       return {
         type: "bar",
         data: { labels, datasets: [
-          { label: P.t("dash.trends.count"), data: values(byMonth, months, name, "count"),
+          { ...bar, label: P.t("dash.trends.count"), data: values(byMonth, months, name, "count"),
             backgroundColor: color("--p-accent"), yAxisID: "y", order: 2 },
           { type: "line", label: P.t("dash.trends.amount"), data: values(byMonth, months, name, "amount"),
             borderColor: color("--p-warn"), backgroundColor: color("--p-warn"), yAxisID: "amount",
@@ -94,7 +97,7 @@
     }
     return {
       type: "bar",
-      data: { labels, datasets: [{ label: P.t(`series.${name}`), data: values(byMonth, months, name),
+      data: { labels, datasets: [{ ...bar, label: P.t(`series.${name}`), data: values(byMonth, months, name),
                                    backgroundColor: color("--p-warn") }] },
       options: { scales: { y: scale }, plugins: { tooltip, legend: { display: false } } },
     };
