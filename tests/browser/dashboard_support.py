@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 from playwright.async_api import Page, expect
 
+from services.reporting.api import flatten as flat_leaves
 from services.reporting.app import create_app
 from services.reporting.projections.handler import ProjectionHandler
 from services.reporting.settings import ReportingSettings
@@ -196,24 +197,16 @@ async def api(page: Page, base: str, path: str) -> Any:
     return await response.json()
 
 
-def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
+def flatten(tree: dict[str, Any]) -> dict[str, float]:
     """``{"workers.registered.female": 3, …}``: the CSV's and the page's figure names."""
-    out: dict[str, float] = {}
-    for key, value in tree.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
-            out.update(flatten(value, path))
-        else:
-            out[path] = value
-    return out
+    return dict(flat_leaves(tree))
 
 
-def derived(totals: dict[str, Any], name: str) -> float:
-    """The sums of leaves the page shows (the page's tables.js DERIVED)."""
-    figures = flatten(totals)
+def derived(leaves: dict[str, float], name: str) -> float:
+    """The sums of leaves the page shows (the page's tables.js DERIVED), from flat leaves."""
 
     def total(prefix: str, suffix: str = "") -> float:
-        return sum(v for k, v in figures.items() if k.startswith(prefix) and k.endswith(suffix))
+        return sum(v for k, v in leaves.items() if k.startswith(prefix) and k.endswith(suffix))
 
     if name in ("registered.female", "registered.male"):
         return total("workers.", "." + name.split(".")[1])
@@ -256,7 +249,7 @@ def assert_figures_equal(
             assert name in leaves or dynamic, f"{where}: no figure {name} in the API"
             want = leaves.get(name, 0)
         else:
-            want = derived(totals, name)
+            want = derived(leaves, name)
         assert float(value) == want, f"{where}: {name} shows {value}, the API says {want}"
         assert number(text) == want, f"{where}: {name} reads {text!r}, the API says {want}"
     return len(shown)

@@ -21,6 +21,7 @@ from tests.browser.dashboard_support import (
     DRILL,
     api,
     assert_figures_equal,
+    derived,
     monthly_traffic,
     number,
     serve_dashboard,
@@ -188,17 +189,8 @@ async def test_the_csv_equals_the_page(dashboard, page, page_log, sign_in) -> No
                 assert csv_values[(child, name)] == float(value), (child, name)
                 checked += 1
             else:
-                status, sex = name.split(".") if "." in name else (name, "")
-                prefix = {
-                    "registered": "workers.",
-                    "non_procedural": "workers_non_procedural.",
-                    "alerts_open": "alerts_open.",
-                }[status]
-                want = sum(
-                    v
-                    for (a, f), v in csv_values.items()
-                    if a == child and f.startswith(prefix) and f.endswith(f".{sex}" if sex else "")
-                )
+                leaves = {f: v for (a, f), v in csv_values.items() if a == child}
+                want = derived(leaves, name)
                 assert want == float(value), (child, name)
     assert checked > 50
     assert page_log.blocked == [] and page_log.errors == []
