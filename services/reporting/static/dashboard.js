@@ -9,6 +9,11 @@
   const D = window.PantauDashboard;
   const $ = (id) => document.getElementById(id);
   const enc = encodeURIComponent;
+  const SEXES = ["female", "male"];
+  // The topics the figures come from (the watermark tells, per topic, whether any was read).
+  const WORKERS = "registry.worker.v1";
+  const CASES = "cases.case.v1";
+  const ALERTS = "alerts.alert.v1";
 
   const state = {
     session: null,
@@ -147,31 +152,27 @@
   function renderHeadline() {
     const t = state.summary.totals;
     const g = (path) => D.get(t, path);
-    const derived = (name) => D.DERIVED[name](t);
-    const box = $("headline");
-    box.replaceChildren(
-      tile({ key: "registered", def: "registered", topic: "registry.worker.v1",
-             sexes: [["female", derived("registered.female"), "registered.female", true],
-                     ["male", derived("registered.male"), "registered.male", true]],
-             sub: P.t("dash.tile.registered.sub", { n: P.fmt.number(g("workers.registered.female") + g("workers.registered.male")) }) }),
-      tile({ key: "departed", def: "departed", topic: "registry.worker.v1",
-             sexes: [["female", g("workers.departed.female"), "workers.departed.female"],
-                     ["male", g("workers.departed.male"), "workers.departed.male"]],
-             sub: P.t("dash.tile.departed.sub", { n: P.fmt.number(g("workers.returned.female") + g("workers.returned.male")) }) }),
-      tile({ key: "non-procedural", def: "non-procedural", topic: "registry.worker.v1",
-             sexes: [["female", derived("non_procedural.female"), "non_procedural.female", true],
-                     ["male", derived("non_procedural.male"), "non_procedural.male", true]],
-             sub: P.t("dash.tile.non-procedural.sub", { n: P.fmt.number(derived("non_procedural_abroad")) }) }),
-      tile({ key: "illegal-fees", def: "illegal-fee", topic: "registry.worker.v1",
+    const n = (value) => P.fmt.number(value);
+    const both = (path) => g(`${path}.female`) + g(`${path}.male`);
+    // [sex, value, name, derived] of a leaf split by sex, or of a sum of leaves (D.DERIVED).
+    const leaf = (path) => SEXES.map((sex) => [sex, g(`${path}.${sex}`), `${path}.${sex}`, false]);
+    const summed = (name) => SEXES.map((sex) => [sex, D.DERIVED[`${name}.${sex}`](t), `${name}.${sex}`, true]);
+    const notBySex = P.t("dash.not-by-sex");
+    $("headline").replaceChildren(
+      tile({ key: "registered", def: "registered", topic: WORKERS, sexes: summed("registered"),
+             sub: P.t("dash.tile.registered.sub", { n: n(both("workers.registered")) }) }),
+      tile({ key: "departed", def: "departed", topic: WORKERS, sexes: leaf("workers.departed"),
+             sub: P.t("dash.tile.departed.sub", { n: n(both("workers.returned")) }) }),
+      tile({ key: "non-procedural", def: "non-procedural", topic: WORKERS, sexes: summed("non_procedural"),
+             sub: P.t("dash.tile.non-procedural.sub", { n: n(D.DERIVED.non_procedural_abroad(t)) }) }),
+      tile({ key: "illegal-fees", def: "illegal-fee", topic: WORKERS,
              single: [g("fees.illegal.amount.IDR"), "fees.illegal.amount.IDR", false, P.fmt.rupiah],
-             sub: `${P.t("dash.tile.illegal-fees.sub", { n: P.fmt.number(g("fees.illegal.count")) })} · ${P.t("dash.not-by-sex")}` }),
-      tile({ key: "open-cases", def: "cases", topic: "cases.case.v1",
-             sexes: [["female", g("cases.open.female"), "cases.open.female"],
-                     ["male", g("cases.open.male"), "cases.open.male"]],
-             sub: P.t("dash.tile.open-cases.sub", { n: P.fmt.number(g("cases_past_deadline")) }) }),
-      tile({ key: "open-alerts", def: "open-alerts", topic: "alerts.alert.v1",
-             single: [derived("alerts_open"), "alerts_open", true],
-             sub: `${P.t("dash.tile.open-alerts.sub", { n: P.fmt.number(g("alerts_open.critical")) })} · ${P.t("dash.not-by-sex")}` }),
+             sub: `${P.t("dash.tile.illegal-fees.sub", { n: n(g("fees.illegal.count")) })} · ${notBySex}` }),
+      tile({ key: "open-cases", def: "cases", topic: CASES, sexes: leaf("cases.open"),
+             sub: P.t("dash.tile.open-cases.sub", { n: n(g("cases_past_deadline")) }) }),
+      tile({ key: "open-alerts", def: "open-alerts", topic: ALERTS,
+             single: [D.DERIVED.alerts_open(t), "alerts_open", true],
+             sub: `${P.t("dash.tile.open-alerts.sub", { n: n(g("alerts_open.critical")) })} · ${notBySex}` }),
     );
   }
 
@@ -222,11 +223,12 @@
   };
   const subtitle = (key) => P.element("h3", {}, P.t(key));
 
-  /** Rows of a code list (in its declared order, then codes the list lacks). */
-  function rowsOf(list, tree, base, label) {
-    const codes = [...new Set([...P.codes.list(list), ...D.keysOf(tree, base)])]
-      .filter((c) => D.keysOf(tree, base).includes(c));
-    return codes.map((c) => ({ label: (label || ((x) => P.codes.label(list, x)))(c), path: `${base}.${c}` }));
+  /** Rows of the keys under `base`, said as words of a code list: in the list's order, then
+      any code the list lacks (shown as it is). */
+  function rowsOf(list, tree, base) {
+    const present = D.keysOf(tree, base);
+    const codes = [...new Set([...P.codes.list(list), ...present])].filter((c) => present.includes(c));
+    return codes.map((c) => ({ label: P.codes.label(list, c), path: `${base}.${c}` }));
   }
   const bySize = (t) => (a, b) => (D.get(t, `${b.path}.female`) + D.get(t, `${b.path}.male`))
     - (D.get(t, `${a.path}.female`) + D.get(t, `${a.path}.male`));
@@ -285,7 +287,7 @@
                                       empty: P.t("dash.empty.alerts") })),
     ]);
     card("agencies-card", "dash.card.agencies", "agencies", () => scroll(D.countTable(t,
-      rowsOf("agency_status", t, "agencies").map((r) => ({ ...r, path: r.path })),
+      rowsOf("agency_status", t, "agencies"),
       { head: P.t("dash.col.agency-status") })));
   }
 

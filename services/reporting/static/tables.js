@@ -6,40 +6,33 @@
   "use strict";
   const P = window.Pantau;
   const D = (window.PantauDashboard = window.PantauDashboard || {});
-  const SEXES = ["female", "male"];
 
-  /** The value at a dotted path of a totals tree; 0 when absent. */
-  function get(tree, path) {
-    let node = tree;
-    for (const part of path.split(".")) {
-      if (node === null || typeof node !== "object" || !(part in node)) return 0;
-      node = node[part];
-    }
-    return typeof node === "number" ? node : 0;
-  }
-
-  const sum = (values) => values.reduce((a, b) => a + b, 0);
+  /** The part of a totals tree at a dotted path ("workers.registered"), or undefined. */
+  const at = (tree, path) =>
+    path.split(".").reduce((node, part) => (node && typeof node === "object" ? node[part] : undefined), tree);
+  /** The number at a dotted path; 0 when absent (objects keyed by the data leave zeros out). */
+  const get = (tree, path) => (typeof at(tree, path) === "number" ? at(tree, path) : 0);
+  /** The keys of the object at a dotted path (statuses, countries, currencies…). */
   const keysOf = (tree, path) => {
-    const node = path.split(".").reduce((n, p) => (n && typeof n === "object" ? n[p] : undefined), tree);
+    const node = at(tree, path);
     return node && typeof node === "object" ? Object.keys(node) : [];
   };
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
+  /** The sum over the keys under `base`, of each one's `sex` when given. */
+  const sumOver = (t, base, sex) =>
+    sum(keysOf(t, base).map((k) => get(t, sex ? `${base}.${k}.${sex}` : `${base}.${k}`)));
 
   /* Figures the page shows that are sums of leaves (named as the cells' data-derived). */
   const DERIVED = {
-    "registered.female": (t) => sum(keysOf(t, "workers").map((s) => get(t, `workers.${s}.female`))),
-    "registered.male": (t) => sum(keysOf(t, "workers").map((s) => get(t, `workers.${s}.male`))),
-    "non_procedural.female": (t) =>
-      sum(keysOf(t, "workers_non_procedural").map((s) => get(t, `workers_non_procedural.${s}.female`))),
-    "non_procedural.male": (t) =>
-      sum(keysOf(t, "workers_non_procedural").map((s) => get(t, `workers_non_procedural.${s}.male`))),
-    "non_procedural_abroad": (t) =>
-      get(t, "workers_non_procedural.departed.female") + get(t, "workers_non_procedural.departed.male"),
-    "alerts_open": (t) => sum(keysOf(t, "alerts_open").map((s) => get(t, `alerts_open.${s}`))),
+    "registered.female": (t) => sumOver(t, "workers", "female"),
+    "registered.male": (t) => sumOver(t, "workers", "male"),
+    "non_procedural.female": (t) => sumOver(t, "workers_non_procedural", "female"),
+    "non_procedural.male": (t) => sumOver(t, "workers_non_procedural", "male"),
+    "non_procedural_abroad": (t) => sumOver(t, "workers_non_procedural.departed"),
+    "alerts_open": (t) => sumOver(t, "alerts_open"),
   };
 
-  function cell(tag, attrs, text) {
-    return P.element(tag, attrs, text);
-  }
+  const cell = P.element;
 
   /** A number cell: the figure as people read it, its path and value for machines. */
   function figure(value, name, options) {
@@ -51,9 +44,8 @@
 
   /** A cell saying there is no source for this figure yet (instead of a zero). */
   function noSource(tag) {
-    const el = cell(tag || "td", { class: "n d-nosrc", "data-no-source": "1",
-                                   title: P.t("dash.no-source.short") }, "—");
-    return el;
+    return cell(tag || "td", { class: "n d-nosrc", "data-no-source": "1",
+                               title: P.t("dash.no-source.short") }, "—");
   }
 
   /** Two bars, women's then men's, scaled to `max` (widths set through the DOM: the page's
@@ -147,8 +139,8 @@
   /** Amounts per currency (`path` is an object {IDR: n, USD: m}), rupiah first, one per line. */
   function amounts(totals, path) {
     const td = cell("td", { class: "n" });
-    const node = path.split(".").reduce((n, p) => (n && typeof n === "object" ? n[p] : undefined), totals);
-    const currencies = Object.keys(node || {}).sort((a, b) => (a === "IDR" ? -1 : b === "IDR" ? 1 : a.localeCompare(b)));
+    const rupiahFirst = (a, b) => (a === "IDR" ? -1 : b === "IDR" ? 1 : a.localeCompare(b));
+    const currencies = keysOf(totals, path).sort(rupiahFirst);
     const shown = currencies.filter((c) => get(totals, `${path}.${c}`) !== 0);
     if (!shown.length) {
       td.append(figure(0, `${path}.IDR`, { tag: "span", format: P.fmt.rupiah }));
@@ -204,7 +196,7 @@
 
   /** The children of `summary` as rows: name (a link to drill into), the CHILD_COLUMNS and a
       total row for the area itself. `view`: {sort: {column, descending}, showEmpty, sources,
-      href(code), name(ref), onSort(column), onToggleEmpty()}. */
+      href(code), name(ref), onSort(column)}; answers {hidden, empties} (rows left out, empty rows). */
   function childrenTable(table, summary, view) {
     table.replaceChildren();
     const has = (c) => view.sources.has(c.topic);
@@ -241,11 +233,11 @@
     const hideEmpty = !view.showEmpty && empties > 0 && empties < rows.length;
     const { column, descending } = view.sort;
     if (column) {
-      const at = CHILD_COLUMNS.findIndex((c) => c.id === column);
+      const index = CHILD_COLUMNS.findIndex((c) => c.id === column);
       rows.sort((a, b) => {
         const order = column === "name"
           ? view.name(a.child).localeCompare(view.name(b.child), "id")
-          : a.values[at] - b.values[at];
+          : a.values[index] - b.values[index];
         return (descending ? -order : order) || a.index - b.index;
       });
     }
@@ -290,6 +282,6 @@
     return th;
   }
 
-  Object.assign(D, { get, sum, keysOf, DERIVED, figure, noSource, sexTable, countTable, feeTable,
-                     amounts, childrenTable, CHILD_COLUMNS, SEXES });
+  Object.assign(D, { get, keysOf, DERIVED, figure, noSource, sexTable, countTable, feeTable,
+                     childrenTable });
 })();
