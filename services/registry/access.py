@@ -5,6 +5,11 @@
   verify a registration (UU 18/2017: the regency verifies).
 - Case workers and supervisors may read worker records inside their jurisdiction (they follow
   up cases), without the NIK. Monitors and operators never see personal records.
+- Officers record services delivered to workers and their families inside their jurisdiction:
+  a village officer the village's own services (provider ``village``); the staff of a one-roof
+  centre (LTSA, Migrant Resource Centre) hold an officer token of the centre's area (a regency,
+  a province) and name the centre's kind (``ltsa``, ``mrc``); other officers record their
+  office's (``regency_office``, ``province_office``, ``ministry``).
 - The ministry licenses agencies and may suspend or revoke any; a province officer may suspend
   an agency seated in their province. Agency records are public facts: any signed-in role
   reads them.
@@ -19,6 +24,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from shared.auth import Principal, Role, roles
+from shared.contract.codes import ServiceProvider
 
 OFFICERS = (Role.VILLAGE_OFFICER, Role.REGENCY_OFFICER, Role.PROVINCE_OFFICER, Role.MINISTRY)
 VERIFIERS = (Role.REGENCY_OFFICER, Role.PROVINCE_OFFICER, Role.MINISTRY)
@@ -33,6 +39,23 @@ WorkerReader = Annotated[Principal, Depends(roles(*WORKER_READERS))]
 Licenser = Annotated[Principal, Depends(roles(*AGENCY_LICENSERS))]
 Suspender = Annotated[Principal, Depends(roles(*AGENCY_SUSPENDERS))]
 Revoker = Annotated[Principal, Depends(roles(*AGENCY_REVOKERS))]
+
+
+# The provider an officer records by default (their own office), and the others they may name.
+OWN_PROVIDER = {
+    Role.VILLAGE_OFFICER: ServiceProvider.VILLAGE,
+    Role.REGENCY_OFFICER: ServiceProvider.REGENCY_OFFICE,
+    Role.PROVINCE_OFFICER: ServiceProvider.PROVINCE_OFFICE,
+    Role.MINISTRY: ServiceProvider.MINISTRY,
+}
+CENTRES = frozenset({ServiceProvider.LTSA, ServiceProvider.MRC})
+
+
+def providers_of(role: Role) -> frozenset[ServiceProvider]:
+    """Who an officer may record a service as delivered by: their own office, and (above the
+    village) a one-roof centre of their area."""
+    own = frozenset({OWN_PROVIDER[role]})
+    return own if role is Role.VILLAGE_OFFICER else own | CENTRES
 
 
 def sees_nik(principal: Principal) -> bool:

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.registry.agencies.views import router as agencies_router
+from services.registry.deliveries.views import router as services_router
 from services.registry.fees.views import router as fees_router
 from services.registry.settings import RegistrySettings
 from services.registry.workers.batcher import RegistrationBatcher
@@ -22,14 +23,19 @@ from services.registry.workers.views import router as workers_router
 from shared.service.app import Background, Runtime, build_app
 
 DESCRIPTION = """Registers prospective migrant workers (village, regency), verifies them (regency),
-records departures, returns and the fees they were charged, and licenses placement agencies.
+records departures, returns and the fees they were charged, the services villages and one-roof
+centres deliver to them and their families before departure and after return, and licenses
+placement agencies.
 
 **Authorization.** `Authorization: Bearer <token>` (see `pantau token`). Officers act within
 their jurisdiction: a village officer on their village, a regency officer on their regency, a
 province officer on their province, the ministry on everything. Verification is for regency,
 province and ministry. Case workers and supervisors may read records in their area (without the
-NIK). Agency licensing and revocation are for the ministry; a province officer may suspend an
-agency seated in their province.
+NIK). Officers record services delivered within their jurisdiction: a village officer the
+village's own (provider `village`); the staff of a one-roof centre (LTSA, Migrant Resource
+Centre) with an officer token of the centre's area, naming the centre (`ltsa`, `mrc`). Agency
+licensing and revocation are for the ministry; a province officer may suspend an agency seated
+in their province.
 
 **Errors.** 401 no or bad token; 403 outside your role or jurisdiction; 404 no such record;
 409 the record's state does not allow the step (or the NIK / licence number is already
@@ -48,13 +54,19 @@ correlation id), else a random one. It is carried by the events the request caus
 audit trail; what you send in `X-Request-ID` itself is never stored, logged or published.
 
 **Events.** `worker-registered`, `worker-verified`, `worker-departed`, `worker-returned`,
-`fee-charged` on `registry.worker.v1`; `agency-licensed`, `agency-suspended`, `agency-revoked` on
-`registry.agency.v1` (see docs/asyncapi.json). They never carry a NIK, a name or a birth date;
-a suspension or revocation carries its reason as a code (the free-text note stays here)."""
+`fee-charged`, `service-delivered` on `registry.worker.v1`; `agency-licensed`,
+`agency-suspended`, `agency-revoked` on `registry.agency.v1` (see docs/asyncapi.json). They never
+carry a NIK, a name or a birth date (a family member travels as a relation code and a sex); a
+suspension or revocation carries its reason as a code (the free-text note stays here)."""
 
 TAGS = [
     {"name": "workers", "description": "Registration and lifecycle of workers (personal records)"},
     {"name": "fees", "description": "Fees charged to workers, judged by the zero-cost rule"},
+    {
+        "name": "services",
+        "description": "Services delivered to workers and their families before departure and "
+        "after return, one by one or a session at a time",
+    },
     {"name": "agencies", "description": "Placement agencies (P3MI) and their licences"},
 ]
 
@@ -83,6 +95,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         title="Pantau registry",
         description=DESCRIPTION,
         tags=TAGS,
-        routers=[workers_router, fees_router, agencies_router],
+        routers=[workers_router, fees_router, services_router, agencies_router],
         background=[Background("registrations", registration_batcher)],
     )

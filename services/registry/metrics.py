@@ -18,3 +18,8 @@ FEES_BY_LEGALITY = Counter(
     "Fees recorded, by legality under the zero-cost rule",
     ["legality"],
 )
+SERVICES_BY_KIND = Counter(
+    "registry_services_recorded_total",
+    "Services delivered to workers and their families, recorded, by kind",
+    ["kind"],
+)

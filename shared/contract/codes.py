@@ -300,3 +300,66 @@ class SanctionReason(StrEnum):
     LICENCE_CONDITIONS = "licence_conditions"  # capital, deposit or office no longer as licensed
     COURT_ORDER = "court_order"
     OTHER = "other"
+
+
+class ServiceKind(StrEnum):
+    """A service delivered to a worker or a member of their family (``service-delivered``):
+    what villages (DESBUMI, Desmigratif) and one-roof centres (LTSA, Migrant Resource Centres)
+    do before departure and after return (docs/domain.md)."""
+
+    # Before departure: each prepares the worker's next departure (PRE_DEPARTURE_SERVICES).
+    PRE_DEPARTURE_INFORMATION = "pre_departure_information"  # safe migration, the procedure
+    PRE_DEPARTURE_TRAINING = "pre_departure_training"  # orientation (OPP/PAP), language, skills
+    DOCUMENT_ASSISTANCE = "document_assistance"  # identity papers, passport, contract
+    FINANCIAL_LITERACY = "financial_literacy"
+    RIGHTS_TRAINING = "rights_training"  # workers' rights, where to complain
+    # After return: reintegration (REINTEGRATION_SERVICES), and the family left behind.
+    REINTEGRATION_TRAINING = "reintegration_training"  # business and entrepreneurship
+    COOPERATIVE = "cooperative"  # membership of a workers' or families' cooperative
+    REMITTANCE_MANAGEMENT = "remittance_management"  # productive use of remittances
+    COMMUNITY_PARENTING = "community_parenting"  # children left behind (rumah pintar)
+    PSYCHOSOCIAL_SUPPORT = "psychosocial_support"
+
+
+# The services that prepare a worker's departure, and those that count as taking part in a
+# reintegration programme after a return (docs/domain.md gives the figures' definitions).
+PRE_DEPARTURE_SERVICES: frozenset[ServiceKind] = frozenset(list(ServiceKind)[:5])
+REINTEGRATION_SERVICES: frozenset[ServiceKind] = frozenset(
+    {
+        ServiceKind.REINTEGRATION_TRAINING,
+        ServiceKind.COOPERATIVE,
+        ServiceKind.REMITTANCE_MANAGEMENT,
+        ServiceKind.PSYCHOSOCIAL_SUPPORT,
+    }
+)
+
+
+class Beneficiary(StrEnum):
+    """Who received a service: the worker, or a member of the worker's family."""
+
+    WORKER = "worker"
+    FAMILY = "family"
+
+
+class FamilyRelation(StrEnum):
+    """A family member's relation to the worker (a child in community parenting, a spouse in a
+    cooperative)."""
+
+    CHILD = "child"
+    SPOUSE = "spouse"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    OTHER = "other"
+
+
+class ServiceProvider(StrEnum):
+    """Who delivered a service. A village officer records the village's own services; a one-roof
+    centre's staff record under their officer token (its area is the centre's) and name the
+    centre's kind."""
+
+    VILLAGE = "village"  # the village post (DESBUMI, Desmigratif)
+    LTSA = "ltsa"  # one-roof integrated service centre (Layanan Terpadu Satu Atap)
+    MRC = "mrc"  # Migrant Resource Centre
+    REGENCY_OFFICE = "regency_office"  # the regency's manpower office (Disnaker)
+    PROVINCE_OFFICE = "province_office"  # the province's office (BP3MI)
+    MINISTRY = "ministry"  # KP2MI

@@ -27,6 +27,7 @@ from shared.contract.codes import (
     AlertResolution,
     AlertRule,
     AlertStatus,
+    Beneficiary,
     CaseAction,
     CaseCategory,
     CaseStatus,
@@ -34,6 +35,7 @@ from shared.contract.codes import (
     ClosureReason,
     DueClock,
     EscalationReason,
+    FamilyRelation,
     FeeComponent,
     GbvType,
     IntakeChannel,
@@ -42,10 +44,12 @@ from shared.contract.codes import (
     Occupation,
     ReopeningReason,
     SanctionReason,
+    ServiceKind,
+    ServiceProvider,
     Severity,
     Sex,
 )
-from shared.contract.envelope import Envelope
+from shared.contract.envelope import AREA_CODE, Envelope
 from shared.contract.topics import Topic
 
 # Money travels as a JSON number, never as a float inside Pantau.
@@ -114,10 +118,22 @@ class WorkerDeparted(EventData, type="worker-departed", topic=Topic.WORKER):
     agency_id: uuid.UUID | None
     departed_on: date
     contract_end: date | None = None
+    prepared_by: list[ServiceKind] = Field(
+        default_factory=list,
+        description="the pre-departure services the worker received before leaving (after "
+        "the return before this departure, if any), as recorded by then; one delivered but "
+        "recorded later says so itself (service-delivered.prepares_departure_on)",
+    )
 
 
 class WorkerReturned(EventData, type="worker-returned", topic=Topic.WORKER):
     returned_on: date
+    reintegrated_by: list[ServiceKind] = Field(
+        default_factory=list,
+        description="the reintegration services the worker took part in within six months "
+        "after returned_on that were already recorded (most are recorded later and say so "
+        "themselves: service-delivered.reintegrates_return_on)",
+    )
 
 
 class FeeCharged(EventData, type="fee-charged", topic=Topic.WORKER):
@@ -133,6 +149,68 @@ class FeeCharged(EventData, type="fee-charged", topic=Topic.WORKER):
         "the placement the fee preceded or followed; null when unknown"
     )
     legality: Legality = Field(description="the registry's reading of the zero-cost rule")
+
+
+class ServiceDelivered(EventData, type="service-delivered", topic=Topic.WORKER):
+    """A village or a one-roof centre delivered a service to the worker or a family member.
+
+    A family member travels as a relation code and a sex only: their record (year of birth,
+    which family member) stays in the registry. The four judgements below are the registry's,
+    by the days the services, departures and returns were delivered and made, as known when the
+    service is recorded (docs/domain.md, services before departure and after return).
+    """
+
+    service_id: uuid.UUID = Field(description="the delivery's own id (the subject is the worker)")
+    kind: ServiceKind
+    delivered_on: date
+    beneficiary: Beneficiary
+    sex: Sex = Field(description="of the beneficiary")
+    relation: FamilyRelation | None = Field(
+        description="the family member's relation to the worker; null for the worker"
+    )
+    provider: ServiceProvider = Field(description="who delivered it")
+    provider_area: str = Field(
+        pattern=AREA_CODE,
+        description="the area of the village or centre that delivered it (a village for a "
+        "village, the recording officer's area for a centre or an office)",
+    )
+    session_id: uuid.UUID | None = Field(
+        default=None, description="the session it was part of, when recorded as one"
+    )
+    first_of_kind: bool = Field(
+        description="the beneficiary's first recorded service of this kind (counts people)"
+    )
+    worker_abroad: bool = Field(
+        description="the worker was abroad on delivered_on (a placement in force that day)"
+    )
+    prepares_departure_on: date | None = Field(
+        description="the day of the worker's departure that this pre-departure service, the "
+        "first of its kind to do so, prepared (delivered to the worker on or before that day "
+        "and after the return before it); null otherwise"
+    )
+    first_preparation: bool = Field(
+        description="that departure had no pre-departure service before: it now counts as "
+        "prepared"
+    )
+    reintegrates_return_on: date | None = Field(
+        description="the day of the worker's return after which this reintegration service, "
+        "the first of its kind to do so, was delivered to the worker within six months (and "
+        "before any new departure); null otherwise"
+    )
+    first_reintegration: bool = Field(
+        description="that return had no reintegration service within its six months before: "
+        "it now counts as followed by reintegration"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.beneficiary is Beneficiary.FAMILY) != (self.relation is not None):
+            raise ValueError("relation is set exactly for a family member")
+        if self.first_preparation and self.prepares_departure_on is None:
+            raise ValueError("first_preparation needs prepares_departure_on")
+        if self.first_reintegration and self.reintegrates_return_on is None:
+            raise ValueError("first_reintegration needs reintegrates_return_on")
+        return self
 
 
 # registry.agency.v1 ---------------------------------------------------------------------------

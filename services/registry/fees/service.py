@@ -16,12 +16,11 @@ from services.registry.agencies import service as agencies
 from services.registry.fees import repository
 from services.registry.fees.legality import explain, fee_legality
 from services.registry.fees.models import FeeCreated, FeeIn
-from services.registry.fees.occupation import Placement, occupation_on
+from services.registry.fees.occupation import occupation_on
 from services.registry.metrics import FEES_BY_LEGALITY
 from services.registry.workers import repository as workers
 from services.registry.workers.service import not_future
 from shared.auth import Principal, require_area
-from shared.contract.codes import Occupation
 from shared.contract.events import FeeCharged
 from shared.logging import get_logger
 from shared.service import audit, events
@@ -41,10 +40,7 @@ async def record_fee(
         raise NotFound("no such worker")
     require_area(principal, worker.village)
     agency = await agencies.reference(conn, body.agency_id)
-    placements = [
-        Placement(Occupation(row["occupation"]), row["departed_on"], row["returned_on"])
-        for row in await workers.departures(conn, worker_id)
-    ]
+    placements = (await workers.placements_of(conn, [worker_id]))[worker_id]
     on_the_day = occupation_on(body.charged_on, placements, worker.occupation)
     occupation = on_the_day.occupation
     legality = fee_legality(body.component, body.charged_on, occupation)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.registry.deliveries.models import FamilyMemberView, ServiceView
 from services.registry.fees.models import FeeView
 from shared.contract.codes import Channel, Occupation, Sex, WorkerStatus
 from shared.fields import BirthDate, Day, PersonName, Text
@@ -216,6 +217,13 @@ class WorkerOut(BaseModel):
     registered_at: datetime = Field(description="when the registration was entered")
     departures: list[DepartureView] = Field(description="latest first")
     fees: list[FeeView]
+    services: list[ServiceView] = Field(
+        default_factory=list,
+        description="services delivered to the worker and the family, latest first",
+    )
+    family: list[FamilyMemberView] = Field(
+        default_factory=list, description="family members recorded for services"
+    )
 
 
 class WorkerSummary(BaseModel):

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import asyncpg
 
+from services.registry.fees.occupation import Placement
 from shared.areas import NATION, area_level
 from shared.contract.codes import Occupation, Sex, WorkerStatus
 
@@ -123,6 +124,28 @@ async def get(
     return Worker.from_row(row) if row else None
 
 
+async def get_many(
+    conn: asyncpg.Connection, worker_ids: Sequence[uuid.UUID], *, lock: bool = False
+) -> dict[uuid.UUID, Worker]:
+    """The workers found among ``worker_ids``; with ``lock``, their rows are locked in id order
+    (so that two requests naming the same workers cannot deadlock)."""
+    suffix = " ORDER BY id FOR UPDATE" if lock else ""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM workers WHERE id = ANY($1::uuid[]){suffix}", list(worker_ids)
+    )
+    return {row["id"]: Worker.from_row(row) for row in rows}
+
+
+async def set_versions(conn: asyncpg.Connection, versions: dict[uuid.UUID, int]) -> None:
+    """Each worker's new version (a change that is no status step: a fee, a service)."""
+    await conn.execute(
+        "UPDATE workers AS w SET version = v.version, updated_at = now()"
+        " FROM unnest($1::uuid[], $2::int[]) AS v (id, version) WHERE w.id = v.id",
+        list(versions),
+        list(versions.values()),
+    )
+
+
 async def set_status(
     conn: asyncpg.Connection,
     worker_id: uuid.UUID,
@@ -198,6 +221,23 @@ async def departures(conn: asyncpg.Connection, worker_id: uuid.UUID) -> list[asy
             worker_id,
         )
     )
+
+
+async def placements_of(
+    conn: asyncpg.Connection, worker_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Placement]]:
+    """Every placement of each of these workers, in the order of departure."""
+    rows = await conn.fetch(
+        "SELECT worker_id, occupation, departed_on, returned_on FROM departures"
+        " WHERE worker_id = ANY($1::uuid[]) ORDER BY departed_on",
+        list(worker_ids),
+    )
+    out: dict[uuid.UUID, list[Placement]] = {i: [] for i in worker_ids}
+    for row in rows:
+        out[row["worker_id"]].append(
+            Placement(Occupation(row["occupation"]), row["departed_on"], row["returned_on"])
+        )
+    return out
 
 
 def jurisdiction_filter(within: str, first_param: int) -> tuple[str, list[str]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,7 +21,10 @@ import asyncpg
 
 from services.registry.access import sees_nik
 from services.registry.agencies import service as agencies
+from services.registry.deliveries import programmes
+from services.registry.deliveries import repository as deliveries
 from services.registry.fees import repository as fees
+from services.registry.fees.occupation import Placement
 from services.registry.metrics import DUPLICATE_NIK, DUPLICATE_NIK_LIMITED
 from services.registry.workers import lifecycle, repository
 from services.registry.workers.lifecycle import IllegalTransition
@@ -46,7 +49,13 @@ from services.registry.workers.nik import (
 from shared import idempotency
 from shared.areas import areas
 from shared.auth import Principal, principal_key, require_area
-from shared.contract.codes import Channel, WorkerStatus
+from shared.contract.codes import (
+    PRE_DEPARTURE_SERVICES,
+    REINTEGRATION_SERVICES,
+    Channel,
+    ServiceKind,
+    WorkerStatus,
+)
 from shared.contract.events import WorkerDeparted, WorkerRegistered, WorkerReturned, WorkerVerified
 from shared.idempotency import IdempotencyKeyReused, StoredResponse
 from shared.logging import get_logger
@@ -421,6 +430,14 @@ async def depart(
     last = await repository.latest_departure(conn, worker_id)
     if last is not None and last["returned_on"] and body.departed_on < last["returned_on"]:
         raise InvalidFields([FieldError("departed_on", "is before the worker's last return")])
+    prepared_by = await _services_within(
+        conn,
+        worker_id,
+        lambda placements: programmes.departure_window(
+            placements, Placement(body.occupation, body.departed_on, None)
+        ),
+        PRE_DEPARTURE_SERVICES,
+    )
     departure_id = uuid.uuid4()
     version = worker.version + 1
     await repository.insert_departure(
@@ -447,6 +464,7 @@ async def depart(
             agency_id=body.agency_id,
             departed_on=body.departed_on,
             contract_end=body.contract_end,
+            prepared_by=prepared_by,
         ),
     )
     await audit.record(conn, principal, "worker.depart", worker_id=worker_id)
@@ -458,6 +476,22 @@ async def depart(
         agency_status=agency.status.value if agency.status else None,
         warnings=agency.warnings,
     )
+
+
+async def _services_within(
+    conn: asyncpg.Connection,
+    worker_id: uuid.UUID,
+    window_of: Callable[[list[Placement]], programmes.Window | None],
+    kinds: frozenset[ServiceKind],
+) -> list[ServiceKind]:
+    """The kinds among ``kinds`` of the services recorded for the worker (not the family)
+    within the window of a departure or a return (``deliveries/programmes.py``)."""
+    placements = (await repository.placements_of(conn, [worker_id]))[worker_id]
+    window = window_of(placements)
+    if window is None:
+        return []
+    recorded = (await deliveries.delivered_to(conn, [worker_id])).get((worker_id, None), [])
+    return programmes.kinds_within(window, recorded, kinds)
 
 
 async def return_home(
@@ -476,6 +510,14 @@ async def return_home(
         if body.returned_on < open_departure["departed_on"]:
             raise InvalidFields([FieldError("returned_on", "is before the departure")])
         await repository.close_departure(conn, open_departure["id"], body.returned_on)
+    reintegrated_by = await _services_within(
+        conn,
+        worker_id,
+        lambda placements: (
+            programmes.return_window(placements, placements[-1]) if placements else None
+        ),
+        REINTEGRATION_SERVICES,
+    )
     version = worker.version + 1
     await repository.set_status(conn, worker_id, status=status, version=version)
     await events.append(
@@ -483,7 +525,7 @@ async def return_home(
         subject=worker_id,
         sequence=version,
         area=worker.village,
-        data=WorkerReturned(returned_on=body.returned_on),
+        data=WorkerReturned(returned_on=body.returned_on, reintegrated_by=reintegrated_by),
     )
     await audit.record(conn, principal, "worker.return", worker_id=worker_id)
     return WorkerState(id=worker_id, status=status, version=version)
@@ -496,6 +538,7 @@ async def read(conn: asyncpg.Connection, principal: Principal, worker_id: uuid.U
         raise NotFound("no such worker")
     require_area(principal, worker.village)
     await audit.record(conn, principal, "worker.read", worker_id=worker_id)
+    services, family = await deliveries.of_worker(conn, worker_id)
     index = areas()
     return WorkerOut(
         id=worker.id,
@@ -517,4 +560,6 @@ async def read(conn: asyncpg.Connection, principal: Principal, worker_id: uuid.U
             for r in await repository.departures(conn, worker_id)
         ],
         fees=await fees.of_worker(conn, worker_id),
+        services=services,
+        family=family,
     )

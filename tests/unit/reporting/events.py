@@ -74,6 +74,7 @@ class Log:
         occupation: str = "housekeeper",
         country: str = "MY",
         departed_on: str = "2026-03-05",
+        prepared_by: tuple[str, ...] = (),
     ) -> Consumed:
         return self.event(
             "worker-departed",
@@ -84,6 +85,22 @@ class Log:
             channel="p3mi",
             agency_id=None,
             departed_on=departed_on,
+            prepared_by=list(prepared_by),
+        )
+
+    def returned(
+        self,
+        wid: str,
+        area: str,
+        returned_on: str = "2026-03-09",
+        reintegrated_by: tuple[str, ...] = (),
+    ) -> Consumed:
+        return self.event(
+            "worker-returned",
+            wid,
+            area,
+            returned_on=returned_on,
+            reintegrated_by=list(reintegrated_by),
         )
 
     def fee(
@@ -107,6 +124,44 @@ class Log:
             agency_id=None,
             occupation="housekeeper",
             legality=legality,
+        )
+
+    def service(
+        self,
+        wid: str,
+        area: str,
+        kind: str = "pre_departure_training",
+        sex: str = "female",
+        relation: str | None = None,
+        delivered_on: str = "2026-03-03",
+        provider: str = "village",
+        first_of_kind: bool = True,
+        worker_abroad: bool = False,
+        prepares_departure_on: str | None = None,
+        first_preparation: bool = False,
+        reintegrates_return_on: str | None = None,
+        first_reintegration: bool = False,
+    ) -> Consumed:
+        """A ``service-delivered``, to the worker or (``relation``) a family member."""
+        return self.event(
+            "service-delivered",
+            wid,
+            area,
+            service_id=str(uuid.uuid4()),
+            kind=kind,
+            delivered_on=delivered_on,
+            beneficiary="worker" if relation is None else "family",
+            sex=sex,
+            relation=relation,
+            provider=provider,
+            provider_area=area,
+            session_id=None,
+            first_of_kind=first_of_kind,
+            worker_abroad=worker_abroad,
+            prepares_departure_on=prepares_departure_on,
+            first_preparation=first_preparation,
+            reintegrates_return_on=reintegrates_return_on,
+            first_reintegration=first_reintegration,
         )
 
     def case(
@@ -153,6 +208,9 @@ class Log:
         )
 
 
+PREPARED_BY_TWO = ("pre_departure_information", "document_assistance")
+
+
 def random_stream(count: int, seed: int = 7, villages: list[str] | None = None) -> list[Consumed]:
     """A plausible log of about ``count`` events over a few villages of two provinces."""
     import random
@@ -196,13 +254,42 @@ def random_stream(count: int, seed: int = 7, villages: list[str] | None = None) 
                         v,
                         occupation=rng.choice(["housekeeper", "cook", "fishing_crew"]),
                         country=rng.choice(["MY", "TW", "SA", "HK"]),
+                        prepared_by=rng.choice(
+                            [(), (), ("pre_departure_information",), PREPARED_BY_TWO]
+                        ),
                     )
                 )
             elif st == 2:
-                out.append(log.event("worker-returned", wid, v, returned_on="2026-03-09"))
+                reintegrated = rng.choice([(), (), (), ("cooperative",)])
+                out.append(log.returned(wid, v, reintegrated_by=reintegrated))
             else:
                 continue
             workers[i] = (wid, v, st + 1)
+        elif roll < 0.63:
+            wid, v, st = rng.choice(workers)
+            kind = rng.choice(["pre_departure_training", "rights_training", "cooperative"])
+            child = rng.random() < 0.3
+            credit = rng.random() < 0.5
+            out.append(
+                log.service(
+                    wid,
+                    v,
+                    kind="community_parenting" if child else kind,
+                    sex=rng.choice(["female", "male"]),
+                    relation="child" if child else None,
+                    provider=rng.choice(["village", "ltsa"]),
+                    first_of_kind=rng.random() < 0.7,
+                    worker_abroad=st == 3,
+                    prepares_departure_on="2026-03-05"
+                    if credit and not child and kind != "cooperative"
+                    else None,
+                    first_preparation=credit and not child and kind == "rights_training",
+                    reintegrates_return_on="2026-03-09"
+                    if credit and not child and kind == "cooperative"
+                    else None,
+                    first_reintegration=credit and not child and kind == "cooperative",
+                )
+            )
         elif roll < 0.7:
             wid, v, _ = rng.choice(workers)
             out.append(

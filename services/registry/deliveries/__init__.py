@@ -1,0 +1,1 @@
+"""Services delivered to workers and their families before departure and after return."""
