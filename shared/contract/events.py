@@ -189,13 +189,12 @@ class ServiceDelivered(EventData, type="service-delivered", topic=Topic.WORKER):
         "and after the return before it); null otherwise"
     )
     first_preparation: bool = Field(
-        description="that departure had no pre-departure service before: it now counts as "
-        "prepared"
+        description="that departure had no pre-departure service before: it now counts as prepared"
     )
     reintegrates_return_on: date | None = Field(
         description="the day of the worker's return after which this reintegration service, "
-        "the first of its kind to do so, was delivered to the worker within six months (and "
-        "before any new departure); null otherwise"
+        "the first of its kind to do so, was delivered to the worker within six months (the "
+        "latest return before delivered_on); null otherwise"
     )
     first_reintegration: bool = Field(
         description="that return had no reintegration service within its six months before: "

@@ -8,8 +8,8 @@ departures and returns made, never from the order they were recorded in:
   to the worker on or before the day of departure and after the return that preceded it (if
   any): the departure's *window*.
 - **A return is followed by reintegration** when the worker took part in a reintegration
-  service (``REINTEGRATION_SERVICES``) on or after the day of return, within six calendar months
-  of it and before any new departure.
+  service (``REINTEGRATION_SERVICES``) on or after the day of return and within six calendar
+  months of it (of the latest return before the service, when two are that close).
 - **A worker is abroad** on a day when a placement is in force: departed on or before it, not
   yet returned (the day of return still belongs to the placement, as for fees).
 
@@ -88,16 +88,14 @@ def departure_window(placements: Sequence[Placement], departure: Placement) -> W
     return Window(departure.departed_on, first, departure.departed_on)
 
 
-def return_window(placements: Sequence[Placement], placement: Placement) -> Window | None:
+def return_window(placement: Placement) -> Window | None:
     """The days of the services that count as reintegration after ``placement``'s return
-    (None while it has not ended): from the day of return, for six months, before any new
-    departure."""
+    (None while it has not ended): from the day of return, for six calendar months. (A new
+    departure within them does not shorten them: it may be recorded after the services, and a
+    figure must not depend on the order things are entered in.)"""
     if placement.returned_on is None:
         return None
     until = months_after(placement.returned_on, REINTEGRATION_MONTHS)
-    later = [p.departed_on for p in placements if p.departed_on > placement.departed_on]
-    if later:
-        until = min(until, min(later) - ONE_DAY)
     return Window(placement.returned_on, placement.returned_on, until)
 
 
@@ -114,7 +112,7 @@ def reintegrating(day: date, placements: Sequence[Placement]) -> Window | None:
     """The window of the return a reintegration service delivered on ``day`` follows."""
     for placement in reversed(_ordered(placements)):
         if placement.returned_on is not None and placement.returned_on <= day:
-            window = return_window(placements, placement)
+            window = return_window(placement)
             return window if window is not None and window.holds(day) else None
     return None
 

@@ -514,7 +514,7 @@ async def return_home(
         conn,
         worker_id,
         lambda placements: (
-            programmes.return_window(placements, placements[-1]) if placements else None
+            programmes.return_window(placements[-1]) if placements else None
         ),
         REINTEGRATION_SERVICES,
     )
