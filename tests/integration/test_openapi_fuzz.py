@@ -3,7 +3,9 @@
 For every operation, requests are generated from its parameters and body schema, each value
 either plausible (from the schema: enums, patterns, dates, uuids, bounded numbers) or hostile
 (control characters and NUL bytes, lone surrogates, a NIK as free text, numbers past 2^63,
-dates of year 1 and 9999, unknown keys, wrong types). Every request also carries a NIK as its
+dates of year 1 and 9999, unknown keys, wrong types), at any depth of the body (a session's
+participants, a beneficiary); registry requests name a registered worker half the time, so they
+get past "no such worker" to the rest of their inputs. Every request also carries a NIK as its
 ``X-Request-ID``. Asserted for every answer: never a 5xx, and no 4xx body or header repeats a
 hostile value (each carries a NIK-shaped canary). The number of examples is bounded so that the
 test stays part of the normal suite.
@@ -94,7 +96,24 @@ async def _start(stack: AsyncExitStack, dsns: dict[str, str]) -> dict[str, Any]:
             httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
         )
         clients[f"{name}-openapi"] = app.openapi()
+    clients["worker_id"] = await _a_worker(clients["registry"])
     return clients
+
+
+async def _a_worker(registry: httpx.AsyncClient) -> str:
+    """A registered worker, so that requests naming one get past "no such worker" to the rest
+    of their inputs (a service's beneficiary, a session's participants)."""
+    body = {
+        "nik": "5371014507900001",
+        "name": "Maria Lende",
+        "sex": "female",
+        "birth_date": "1990-07-05",
+        "village": "53.71.01.1001",
+    }
+    headers = {"Authorization": f"Bearer {issue_token('ministry', 'ID')}"}
+    response = await registry.post("/v1/workers", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 @pytest.fixture(scope="module")
@@ -187,12 +206,47 @@ def plausible(schema: dict[str, Any], spec: dict[str, Any], depth: int = 0) -> s
     return leaf
 
 
+Path = tuple[str | int, ...]
+
+
+def _places(value: Any, path: Path = ()) -> list[Path]:
+    """Every key of ``value`` and of the objects and lists nested in it (a session's
+    participants, a beneficiary): where a hostile value may go."""
+    found: list[Path] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += [(*path, key), *_places(item, (*path, key))]
+        found += [(*path, CANARY), (*path, "nik_like")]  # keys the model does not have
+    elif isinstance(value, list):
+        for i, item in enumerate(value[:2]):
+            found += _places(item, (*path, i))
+    return found
+
+
+def _put(body: Any, path: Path, value: Any) -> None:
+    for part in path[:-1]:
+        body = body[part]
+    body[path[-1]] = value
+
+
+def _with_worker(params: dict[Any, Any], body: Any, worker_id: str) -> None:
+    """Name the registered worker wherever a worker id goes."""
+    for where, name in params:
+        if name == "worker_id":
+            params[(where, name)] = worker_id
+    participants = body.get("participants") if isinstance(body, dict) else None
+    for participant in participants if isinstance(participants, list) else ():
+        if isinstance(participant, dict):
+            participant["worker_id"] = worker_id
+
+
 @st.composite
 def request_of(
-    draw: st.DrawFn, operation: dict[str, Any], spec: dict[str, Any]
+    draw: st.DrawFn, operation: dict[str, Any], spec: dict[str, Any], worker_id: str | None = None
 ) -> tuple[dict[Any, Any], Any]:
-    """Plausible parameters and body, with one of them (or a new body key) made hostile, so
-    that the hostile value is what the service has to cope with."""
+    """Plausible parameters and body, with one of them (or a new body key, at any depth) made
+    hostile, so that the hostile value is what the service has to cope with; half the time the
+    registered ``worker_id`` is named wherever a worker goes."""
     params = {
         (p["in"], p["name"]): draw(plausible(p.get("schema", {}), spec))
         for p in operation.get("parameters", [])
@@ -201,14 +255,16 @@ def request_of(
     content = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if content is not None:
         body = draw(plausible(content["schema"], spec))
+    if worker_id is not None and draw(st.booleans()):
+        _with_worker(params, body, worker_id)
     targets: list[Any] = list(params)
     if isinstance(body, dict):
-        targets += [("body", key) for key in body] + [("body", CANARY), ("body", "nik_like")]
+        targets += [("body", path) for path in _places(body)]
     if not targets:
         return params, body
     target = draw(st.sampled_from(targets))
     if target[0] == "body":
-        body[target[1]] = draw(hostile)
+        _put(body, target[1], draw(hostile))
     else:
         params[target] = draw(hostile)
     return params, body
@@ -267,7 +323,7 @@ def test_hostile_inputs_never_give_a_5xx_nor_come_back(served, service, method, 
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(request_of(operation, spec))
+    @given(request_of(operation, spec, clients["worker_id"] if service == "registry" else None))
     def check(request: tuple[dict[Any, Any], Any]) -> None:
         params, body = request
         try:
