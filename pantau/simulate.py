@@ -34,6 +34,7 @@ import httpx
 
 from pantau.simulate_cases import CaseCounts, Tokens, simulate_cases
 from pantau.simulate_cases import Worker as CaseWorker
+from pantau.simulate_services import Life, ServiceCounts, simulate_services
 from shared.areas import areas, district_history
 
 # Villages record registrations under Law 18/2017: the registry refuses older registration days.
@@ -90,6 +91,12 @@ LIFE_OCCUPATIONS_FEMALE = [*OCCUPATIONS_FEMALE, ("institutional_caregiver", 3)]
 RECRUITMENT_COMPONENTS = [*COMPONENTS, ("police_clearance", 3)]
 ABROAD_COMPONENTS = [("agency_service_fee", 50), ("destination_health_exam", 20), ("other", 30)]
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# DESBUMI and Desmigratif villages: many workers come from villages with such programmes, where
+# they are prepared together (the first villages of regencies known for them: Kupang, Kota
+# Kupang, Lombok Timur, Jember, Banyuwangi, Wonosobo, Indramayu, Cilacap).
+PROGRAMME_REGENCIES = ("53.01", "53.71", "52.03", "35.09", "35.10", "33.07", "32.12", "33.01")
+PROGRAMME_VILLAGES_PER_REGENCY = 3
+PROGRAMME_SHARE = 0.30
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
@@ -213,10 +220,18 @@ class Lives:
     years: int = 5
     agencies: list[str] = field(default_factory=list)
     people: Population = field(init=False)
+    programme_villages: list[str] = field(init=False)
     retired_before: dict[str, list[tuple[str, date]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = Population(self.rng)
+        index = areas()
+        self.programme_villages = [
+            village
+            for regency in PROGRAMME_REGENCIES
+            for district in sorted(index.children(regency))[:1]
+            for village in sorted(index.children(district))[:PROGRAMME_VILLAGES_PER_REGENCY]
+        ]
         # Districts renumbered since 2013 (Malaka's were Belu's): older NIKs keep the old code.
         self.retired_before = {}
         for old in district_history().values():
@@ -237,7 +252,10 @@ class Lives:
 
     def registration(self, registered_on: date, *, procedural: bool = True) -> dict[str, Any]:
         rng = self.rng
-        village = self.people.village()
+        if rng.random() < PROGRAMME_SHARE:
+            village = rng.choice(self.programme_villages)
+        else:
+            village = self.people.village()
         female = self.people.female(village)
         birth = registered_on - timedelta(days=rng.randint(18 * 366, 45 * 365))
         body = self.people.person(
@@ -408,6 +426,7 @@ class SimulationResult:
     seconds: float = 0.0
     aborted: str | None = None
     cases: CaseCounts | None = None  # the cases part of the run, when there was one
+    services: ServiceCounts | None = None  # the services part of the run, when there was one
 
     @property
     def total(self) -> int:
@@ -440,6 +459,8 @@ class SimulationResult:
             f"Idempotency-Key, {self.replayed} replayed by the registry, "
             f"{sum(self.refused.values())} refused)",
         ]
+        if self.services is not None:
+            lines += self.services.summary()
         if self.cases is not None:
             lines += self.cases.summary()
         lines += [f"  refused {name}: {count}" for name, count in sorted(self.refused.items())]
@@ -574,17 +595,25 @@ async def _agencies(writer: _Writer, rng: random.Random) -> list[str]:
     return [a["id"] for a in items if a.get("status", "licensed") == "licensed"]
 
 
-async def _run_plan(
-    plan: WorkerPlan, writer: _Writer, result: SimulationResult
-) -> CaseWorker | None:
-    """Record one life; what a complaint about the worker needs (None if never registered)."""
+@dataclass(frozen=True)
+class Recorded:
+    """A life as the registry recorded it: what complaints about the worker need, and what the
+    services around the worker's departures and returns need."""
+
+    worker: CaseWorker
+    life: Life
+
+
+async def _run_plan(plan: WorkerPlan, writer: _Writer, result: SimulationResult) -> Recorded | None:
+    """Record one life (None if the worker was never registered)."""
     worker_id: str | None = None
     recorded: CaseWorker | None = None
+    life: Life | None = None
     for step in plan.steps:
         path = step.path.replace("{id}", worker_id or "")
         answer = await writer.post(step.name, path, step.body)
         if answer is None:
-            return recorded  # refused: the rest of this life cannot be recorded
+            break  # refused: the rest of this life cannot be recorded
         for key in ("registered_on", "departed_on", "charged_on", "returned_on", "verified_on"):
             if key in step.body:
                 result.saw(date.fromisoformat(step.body[key]))
@@ -599,13 +628,25 @@ async def _run_plan(
                 departed_on=None,
                 procedural=plan.procedural,
             )
-        elif step.name == "depart" and recorded is not None:
+            life = Life(
+                id=answer["id"],
+                village=step.body["village"],
+                sex=step.body["sex"],
+                born=date.fromisoformat(step.body["birth_date"]),
+                procedural=plan.procedural,
+            )
+        elif step.name == "depart" and recorded is not None and life is not None:
             departed_on = date.fromisoformat(step.body["departed_on"])
             recorded = dataclasses.replace(recorded, departed_on=departed_on)
+            life.placements.append([departed_on, None])
+        elif step.name == "return" and life is not None and life.placements:
+            life.placements[-1][1] = date.fromisoformat(step.body["returned_on"])
         elif step.name == "fee":
             result.fees[answer.get("legality", "unknown")] += 1
             result.late_fees += step.late
-    return recorded
+    if recorded is None or life is None:
+        return None
+    return Recorded(recorded, life)
 
 
 async def simulate(
@@ -649,13 +690,13 @@ async def simulate(
             result.aborted = str(exc)
         else:
             plans: Iterator[WorkerPlan] = (lives.plan() for _ in range(workers))
-            recorded: list[CaseWorker] = []
+            recorded: list[Recorded] = []
 
             async def work() -> None:
                 for plan in plans:  # one shared generator: plans stay in seed order
-                    worker = await _run_plan(plan, writer, result)
-                    if worker is not None:
-                        recorded.append(worker)
+                    done = await _run_plan(plan, writer, result)
+                    if done is not None:
+                        recorded.append(done)
                     result.finished += 1
                     if on_progress:
                         on_progress(result)
@@ -666,6 +707,25 @@ async def simulate(
                         group.create_task(work())
             except* RegistryUnreachable as caught:
                 result.aborted = str(caught.exceptions[0])
+            # Plans finish in any order (concurrency): seed order again, for what follows.
+            recorded.sort(key=lambda r: (r.worker.registered_on, r.worker.village, r.worker.id))
+            if tokens is not None and result.aborted is None:
+                result.services = ServiceCounts()
+                programme = set(lives.programme_villages)
+                try:
+                    await simulate_services(
+                        writer,
+                        tokens,
+                        [
+                            dataclasses.replace(r.life, programme=r.life.village in programme)
+                            for r in recorded
+                        ],
+                        random.Random(f"{seed}-services"),
+                        lives.today,
+                        result.services,
+                    )
+                except RegistryUnreachable as exc:
+                    result.aborted = str(exc)
             if cases_url is not None and tokens is not None and result.aborted is None:
                 result.cases = CaseCounts(url=cases_url)
                 policy, cases_rng = retry or RetryPolicy(), random.Random(f"{seed}-cases")
@@ -675,7 +735,7 @@ async def simulate(
                     await _cases(
                         _Writer(cases_client, result, policy, random.Random(seed), sleep),
                         tokens,
-                        sorted(recorded, key=lambda w: (w.registered_on, w.village, w.id)),
+                        [r.worker for r in recorded],
                         cases_rng,
                         lives.today,
                         result.cases,

@@ -129,6 +129,43 @@ async def test_lost_connections_and_answers_write_nothing_twice(dsn, db):
     assert late >= result.late_fees > 0
 
 
+async def test_services_are_recorded_by_the_officers_of_villages_and_centres(dsn, db):
+    app = create_app(_settings(dsn))
+    async with app.router.lifespan_context(app):
+        result = await simulate(
+            "http://registry",
+            issue_token("ministry", "ID"),
+            workers=150,
+            concurrency=4,
+            seed=20261207,
+            years=5,
+            transport=httpx.ASGITransport(app=app),
+            tokens=lambda role, area: issue_token(role, area),
+        )
+    assert result.aborted is None and not result.refused, result.summary("registry")
+    services = result.services
+    assert services is not None and services.skipped is None
+    delivered = sum(services.deliveries.values())
+    assert delivered == await db.fetchval("SELECT count(*) FROM services") > 100
+    assert services.sessions == await db.fetchval("SELECT count(*) FROM service_sessions") > 10
+    in_sessions = await db.fetchval("SELECT count(*) FROM services WHERE session_id IS NOT NULL")
+    assert in_sessions == services.in_sessions
+    assert services.to_family == await db.fetchval(
+        "SELECT count(*) FROM services WHERE family_member_id IS NOT NULL"
+    )
+    providers = dict(await db.fetch("SELECT provider, count(*) FROM services GROUP BY 1"))
+    assert providers.keys() >= {"village", "ltsa"}
+    kinds = {r["kind"] for r in await db.fetch("SELECT DISTINCT kind FROM services")}
+    assert len(kinds) >= 8
+    # One event per delivery, each on its worker's stream.
+    events = await db.fetchval(
+        "SELECT count(*) FROM outbox WHERE convert_from(payload, 'UTF8')::jsonb ->> 'type'"
+        " = 'service-delivered'"
+    )
+    assert events == delivered
+    assert "services" in "\n".join(result.summary("registry"))
+
+
 async def test_the_command_survives_a_registry_outage(dsn, db):
     """``pantau simulate`` as a user runs it, while the registry's address drops every
     connection for a moment."""

@@ -22,6 +22,8 @@ from pantau.simulate import (
     SimulationResult,
     simulate,
 )
+from pantau.simulate_services import Life, ServiceCounts, simulate_services
+from services.registry.deliveries.models import ServiceIn, SessionIn
 from services.registry.fees.legality import fee_legality
 from services.registry.fees.models import FeeIn
 from services.registry.fees.occupation import Placement, occupation_on
@@ -32,7 +34,13 @@ from services.registry.workers.models import (
     WorkerIn,
 )
 from services.registry.workers.service import registration_errors
-from shared.contract.codes import FeeComponent, Legality, Occupation
+from shared.contract.codes import (
+    PRE_DEPARTURE_SERVICES,
+    FeeComponent,
+    Legality,
+    Occupation,
+    ServiceKind,
+)
 
 TODAY = date(2026, 12, 6)
 MODELS = {"verify": VerificationIn, "depart": DepartureIn, "fee": FeeIn, "return": ReturnIn}
@@ -291,3 +299,127 @@ async def test_a_registry_lost_mid_run_stops_it_with_what_was_done():
     lines = result.summary("http://registry")
     assert lines[0].startswith(f"simulated {result.finished} of 50 workers")
     assert lines[-1] == f"  stopped early: {result.aborted}"
+
+
+# Services --------------------------------------------------------------------------------------
+class _Recorder:
+    """Stands in for the simulation's writer: keeps every write the services part makes."""
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
+
+    async def post(
+        self, name: str, path: str, body: dict[str, Any], *, headers: dict[str, str]
+    ) -> dict[str, Any]:
+        self.writes.append((name, path, body, headers))
+        return {}
+
+
+def _lives(count: int = 1500) -> list[Life]:
+    """The plans' lives as the registry would record them (ids made up)."""
+    out = []
+    programme = set(Lives(random.Random(7), TODAY).programme_villages)
+    for n, plan in enumerate(_plans(count)):
+        register = plan.steps[0].body
+        life = Life(
+            id=str(uuid.UUID(int=n + 1)),
+            village=register["village"],
+            sex=register["sex"],
+            born=date.fromisoformat(register["birth_date"]),
+            procedural=plan.procedural,
+            programme=register["village"] in programme,
+        )
+        for step in plan.steps[1:]:
+            if step.name == "depart":
+                life.placements.append([_day(step.body, "departed_on"), None])
+            elif step.name == "return":
+                life.placements[-1][1] = _day(step.body, "returned_on")
+        out.append(life)
+    return out
+
+
+def test_services_are_valid_requests_in_sessions_and_one_by_one():
+    lives = _lives()
+    recorder = _Recorder()
+    counts = ServiceCounts()
+    asyncio.run(
+        simulate_services(
+            recorder,  # type: ignore[arg-type]
+            lambda role, area: f"{role}@{area}",
+            lives,
+            random.Random(5),
+            TODAY,
+            counts,
+        )
+    )
+    by_id = {life.id: life for life in lives}
+    days = []
+    sizes = []
+    for name, path, body, headers in recorder.writes:
+        role, area = headers["Authorization"].removeprefix("Bearer ").split("@")
+        if name == "service-session":
+            session = SessionIn.model_validate(body)
+            sizes.append(len(session.participants))
+            participants = [(p.worker_id, p.beneficiary) for p in session.participants]
+            keys = [(w, b.model_dump_json() if b else None) for w, b in participants]
+            assert len(set(keys)) == len(keys), "each participant once"
+            kind, day = session.kind, session.delivered_on
+        else:
+            single = ServiceIn.model_validate(body)
+            participants = [(uuid.UUID(path.split("/")[3]), single.beneficiary)]
+            kind, day = single.kind, single.delivered_on
+        days.append(day)
+        assert day <= TODAY
+        # Recorded by the village's officer, or the regency's for its centre and office.
+        assert role == ("village-officer" if body["provider"] == "village" else "regency-officer")
+        for worker_id, beneficiary in participants:
+            village = by_id[str(worker_id)].village
+            assert village == area or village.startswith(area + ".")
+            if kind is ServiceKind.COMMUNITY_PARENTING:
+                assert beneficiary is not None and beneficiary.relation.value == "child"
+            if beneficiary is not None:
+                assert beneficiary.birth_year <= day.year
+    assert days == sorted(days), "recorded in the order they were delivered"
+    delivered = sum(counts.deliveries.values())
+    assert delivered > 1000 and counts.sessions == len(sizes) > 50
+    assert max(sizes) >= 4, "a village's or a centre's session gathers several"
+    assert counts.to_family > 50
+    assert set(counts.deliveries) == {k.value for k in ServiceKind}
+    assert "services" in "\n".join(counts.summary())
+
+
+def test_services_prepare_most_procedural_departures_and_few_others():
+    lives = _lives()
+    recorder = _Recorder()
+    asyncio.run(
+        simulate_services(
+            recorder,  # type: ignore[arg-type]
+            lambda role, area: f"{role}@{area}",
+            lives,
+            random.Random(5),
+            TODAY,
+            ServiceCounts(),
+        )
+    )
+    delivered: dict[str, list[tuple[ServiceKind, date]]] = {}
+    for _, path, body, _ in recorder.writes:
+        ids = [p["worker_id"] for p in body.get("participants", []) if "beneficiary" not in p]
+        if not ids and "beneficiary" not in body and path.endswith("/services"):
+            ids = [path.split("/")[3]]
+        for worker_id in ids:
+            delivered.setdefault(worker_id, []).append(
+                (ServiceKind(body["kind"]), date.fromisoformat(body["delivered_on"]))
+            )
+    prepared: Counter[tuple[bool, bool]] = Counter()  # (procedural, programme village)
+    departed: Counter[tuple[bool, bool]] = Counter()
+    for life in lives:
+        for day, _ in life.placements[:1]:
+            assert day is not None
+            services = delivered.get(life.id, [])
+            key = (life.procedural, life.programme)
+            departed[key] += 1
+            prepared[key] += any(k in PRE_DEPARTURE_SERVICES and d <= day for k, d in services)
+    programme = prepared[(True, True)] / departed[(True, True)]
+    elsewhere = prepared[(True, False)] / departed[(True, False)]
+    assert programme > 0.9 and 0.5 < elsewhere < 0.8, (programme, elsewhere)
+    assert prepared[(False, True)] + prepared[(False, False)] == 0
