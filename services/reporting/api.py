@@ -62,7 +62,22 @@ the area equals the sum of that leaf over `children`):
 * `cases.by_category|by_level|by_status|by_gbv_type.<code>.<sex>`, `cases.open.<sex>`;
 * `cases_past_deadline` — open cases whose deadline clock is before today;
 * `alerts_open.<severity>`, `alerts_open_by_rule.<rule>` — alerts raised and not resolved;
-* `agencies.<licensed|suspended|revoked>` — agencies attributed to the area.
+* `agencies.<licensed|suspended|revoked>` — agencies attributed to the area;
+* `services.<kind>.<worker|family>.<sex>` — services delivered (by kind, to workers or to
+  members of their families, by the beneficiary's sex); `services_by_provider.<provider>.<sex>`
+  — the same by who delivered them (village, ltsa, mrc, an office); `people_served.<kind>.<sex>`
+  — people who received a kind at least once; `children_in_community_parenting.<sex>` — children
+  of workers abroad in community parenting, each counted once;
+* `departures.all.<sex>`, `departures.prepared.<sex>`, `departures.prepared_by.<kind>.<sex>` —
+  departures, those the worker was prepared for by a pre-departure service after the return
+  before (if any) and on or before the day of departure, and by which kinds;
+* `returns.all.<sex>`, `returns.reintegrated.<sex>`, `returns.reintegrated_by.<kind>.<sex>` —
+  returns, those followed within six months by a reintegration programme, and by which kinds.
+
+Shares are never leaves (they would not add up): the share of prepared departures is
+`departures.prepared / departures.all`, of reintegrated returns `returns.reintegrated /
+returns.all`, worked out from the counts of any area, which do add up (docs/domain.md defines
+them).
 
 Facts attributed to an area above village level (an alert about a regency) are counted in a
 child named "(not attributed below …)" whose code is zero-padded (`53.71.00.0000`), so parents
@@ -191,10 +206,14 @@ async def get_watermark(principal: CurrentPrincipal, request: Request) -> dict[s
     "/areas/{code}/series",
     summary="Monthly flows of an area",
     description="Per month of the date each event carries (registered_on, departed_on, "
-    "returned_on, charged_on, a case's opened_on and closed_on; an alert's time): "
+    "returned_on, charged_on, delivered_on, a case's opened_on and closed_on; an alert's time): "
     "registrations, departures, returns and cases opened/closed by sex; fees charged (count, "
-    "amount per currency); alerts raised. Records entered late count in the month they happened. "
-    "Kept for regencies, provinces and the nation (a village or district answers no months).",
+    "amount per currency); alerts raised; services delivered by sex; departures prepared "
+    "(`departures_prepared`, by the month of the departure) and returns followed by "
+    "reintegration (`returns_reintegrated`, by the month of the return), beside `departed` and "
+    "`returned` for the shares of a period. Records entered late count in the month they "
+    "happened. Kept for regencies, provinces and the nation (a village or district answers no "
+    "months).",
 )
 async def series(
     code: AreaCode,
