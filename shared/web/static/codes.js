@@ -215,6 +215,37 @@ Pantau.codes.add(
     "court_order": {"id": "Putusan pengadilan", "en": "Court order"},
     "other": {"id": "Alasan lain", "en": "Other reason"}
   },
+  "service_kind": {
+    "pre_departure_information": {"id": "Informasi migrasi aman", "en": "Safe migration information"},
+    "pre_departure_training": {"id": "Pelatihan pra-pemberangkatan", "en": "Pre-departure training"},
+    "document_assistance": {"id": "Bantuan pengurusan dokumen", "en": "Help with documents"},
+    "financial_literacy": {"id": "Literasi keuangan", "en": "Financial literacy"},
+    "rights_training": {"id": "Pelatihan hak pekerja migran", "en": "Rights training"},
+    "reintegration_training": {"id": "Pelatihan wirausaha purna PMI", "en": "Business training for returnees"},
+    "cooperative": {"id": "Keanggotaan koperasi", "en": "Cooperative membership"},
+    "remittance_management": {"id": "Pengelolaan remitansi", "en": "Remittance management"},
+    "community_parenting": {"id": "Pengasuhan berbasis komunitas (rumah pintar)", "en": "Community parenting (rumah pintar)"},
+    "psychosocial_support": {"id": "Dukungan psikososial", "en": "Psychosocial support"}
+  },
+  "beneficiary": {
+    "worker": {"id": "Pekerja migran", "en": "Worker"},
+    "family": {"id": "Anggota keluarga", "en": "Family member"}
+  },
+  "family_relation": {
+    "child": {"id": "Anak", "en": "Child"},
+    "spouse": {"id": "Suami atau istri", "en": "Spouse"},
+    "parent": {"id": "Orang tua", "en": "Parent"},
+    "sibling": {"id": "Saudara kandung", "en": "Sibling"},
+    "other": {"id": "Kerabat lain", "en": "Other relative"}
+  },
+  "service_provider": {
+    "village": {"id": "Desa (Desbumi, Desmigratif)", "en": "Village (DESBUMI, Desmigratif)"},
+    "ltsa": {"id": "Layanan Terpadu Satu Atap (LTSA)", "en": "One-roof service centre (LTSA)"},
+    "mrc": {"id": "Migrant Resource Centre (MRC)", "en": "Migrant Resource Centre (MRC)"},
+    "regency_office": {"id": "Dinas tenaga kerja kabupaten/kota", "en": "Regency manpower office"},
+    "province_office": {"id": "BP3MI (provinsi)", "en": "Province office (BP3MI)"},
+    "ministry": {"id": "Kementerian (KP2MI)", "en": "Ministry (KP2MI)"}
+  },
   "agency_status": {
     "licensed": {"id": "Berizin", "en": "Licensed"},
     "suspended": {"id": "Izin dibekukan", "en": "Suspended"},
