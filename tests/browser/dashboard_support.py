@@ -2,7 +2,8 @@
 database, the served app, and reading the figures a page shows.
 
 The traffic is a plausible log spread over six months (registrations, verifications,
-departures, returns and fees dated in their month, cases and alerts raised then): the event
+departures, returns and fees dated in their month, services before departure and after return,
+children in community parenting, cases and alerts raised then): the event
 time and the business date (``registered_on``, ``departed_on``, ``charged_on``…) fall in the
 same month, so the monthly series has those months whichever date it keys by.
 """
@@ -24,7 +25,7 @@ from services.reporting.app import create_app
 from services.reporting.projections.handler import ProjectionHandler
 from services.reporting.settings import ReportingSettings
 from tests.integration.test_reporting_projection import consume
-from tests.unit.reporting.events import Consumed, Log
+from tests.unit.reporting.events import PREPARED_BY_TWO, Consumed, Log
 
 MONTHS = ("2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03")
 VILLAGES = (
@@ -36,7 +37,7 @@ VILLAGES = (
     "32.01.01.2001",
 )
 DRILL = ("53", "53.71", "53.71.01", "53.71.01.1001")
-DYNAMIC = ("workers_abroad_by_destination.", "alerts_open_by_rule.")
+DYNAMIC = ("workers_abroad_by_destination.", "alerts_open_by_rule.", "services_by_provider.")
 CASES_TOPIC = "cases.case.v1"
 ALERTS_TOPIC = "alerts.alert.v1"
 
@@ -79,6 +80,10 @@ def monthly_traffic(seed: int = 20) -> list[Consumed]:
         for wid, village in rng.sample(verified, k=len(verified) * 2 // 3):
             verified.remove((wid, village))
             occupation = rng.choice(["housekeeper", "cook", "fishing_crew", "factory_worker"])
+            # Prepared by the village (recorded before), or by a training entered after.
+            prepared_by = rng.choice([(), ("pre_departure_information",), PREPARED_BY_TWO])
+            for kind in prepared_by:
+                out.append(log.service(wid, village, kind, delivered_on=at(month, 11)))
             out.append(
                 log.event(
                     "fee-charged",
@@ -104,12 +109,48 @@ def monthly_traffic(seed: int = 20) -> list[Consumed]:
                     channel="p3mi",
                     agency_id=None,
                     departed_on=at(month, 15),
+                    prepared_by=list(prepared_by),
                 )
             )
+            if not prepared_by and rng.random() < 0.3:
+                out.append(
+                    log.service(
+                        wid,
+                        village,
+                        "pre_departure_training",
+                        delivered_on=at(month, 14),
+                        provider="ltsa",
+                        prepares_departure_on=f"{month}-15",
+                        first_preparation=True,
+                    )
+                )
+            if rng.random() < 0.4:  # a child left behind, in the village's community parenting
+                out.append(
+                    log.service(
+                        wid,
+                        village,
+                        "community_parenting",
+                        sex=rng.choice(["female", "male"]),
+                        relation="child",
+                        delivered_on=at(month, 18),
+                        worker_abroad=True,
+                    )
+                )
             abroad.append((wid, village))
         for wid, village in rng.sample(abroad, k=len(abroad) // 5):
             abroad.remove((wid, village))
-            out.append(log.event("worker-returned", wid, village, returned_on=at(month, 20)))
+            out.append(log.returned(wid, village, returned_on=at(month, 20)))
+            if rng.random() < 0.5:  # a cooperative within six months
+                out.append(
+                    log.service(
+                        wid,
+                        village,
+                        "cooperative",
+                        delivered_on=at(month, 24),
+                        reintegrates_return_on=f"{month}-20",
+                        first_reintegration=True,
+                    )
+                )
         for _ in range(rng.randrange(2, 6)):
             at(month, 22)
             village = rng.choice(VILLAGES)
@@ -202,8 +243,9 @@ def flatten(tree: dict[str, Any]) -> dict[str, float]:
     return dict(flat_leaves(tree))
 
 
-def derived(leaves: dict[str, float], name: str) -> float:
-    """The sums of leaves the page shows (the page's tables.js DERIVED), from flat leaves."""
+def derived(leaves: dict[str, float], name: str) -> float | None:
+    """The sums and shares of leaves the page shows (the page's tables.js DERIVED), from flat
+    leaves; None for a share with nothing to divide."""
 
     def total(prefix: str, suffix: str = "") -> float:
         return sum(v for k, v in leaves.items() if k.startswith(prefix) and k.endswith(suffix))
@@ -216,7 +258,23 @@ def derived(leaves: dict[str, float], name: str) -> float:
         return total("workers_non_procedural.departed.")
     if name == "alerts_open":
         return total("alerts_open.")
+    shares = {"departures_prepared_share": "departures", "returns_reintegrated_share": "returns"}
+    base, _, sex = name.partition(".")
+    if base in shares:
+        head = shares[base]
+        done = "prepared" if head == "departures" else "reintegrated"
+        sexes = [sex] if sex else ["female", "male"]
+        part = sum(leaves.get(f"{head}.{done}.{x}", 0) for x in sexes)
+        whole = sum(leaves.get(f"{head}.all.{x}", 0) for x in sexes)
+        return part / whole if whole else None
     raise AssertionError(f"the page shows a derived figure the test does not know: {name}")
+
+
+def same(value: str, want: float | None) -> bool:
+    """A cell's data-value is ``want`` (a share: within rounding; "" when there is none)."""
+    if want is None:
+        return value == ""
+    return value != "" and abs(float(value) - want) < 1e-9
 
 
 def number(text: str) -> float:
@@ -242,14 +300,25 @@ def assert_figures_equal(
     """Every figure shown equals the API's (its value and its text); returns how many."""
     leaves = flatten(totals)
     for kind, name, value, text in shown:
+        want: float | None
         if kind == "figure":
-            # Objects keyed by the data (countries, rules, currencies) leave out what is zero
-            # everywhere (no man went to SA): 0 on the page.
-            dynamic = name.startswith(DYNAMIC) or ".amount." in name
-            assert name in leaves or dynamic, f"{where}: no figure {name} in the API"
+            # Objects keyed by the data (countries, rules, currencies, providers) leave out what
+            # is zero everywhere (no man went to SA): 0 on the page.
+            keyed = name.startswith(DYNAMIC) or ".amount." in name
+            assert name in leaves or keyed, f"{where}: no figure {name} in the API"
             want = leaves.get(name, 0)
         else:
             want = derived(leaves, name)
-        assert float(value) == want, f"{where}: {name} shows {value}, the API says {want}"
+        if name.split(".")[0].endswith("_share"):
+            # A share: its value, and its text as a percentage ("—" with nothing to divide).
+            assert same(value, want), f"{where}: {name} shows {value!r}, the API gives {want}"
+            if want is None:
+                assert text == "—", f"{where}: {name} reads {text!r}"
+            else:
+                assert text.endswith("%") and abs(number(text) - 100 * want) <= 0.05, (where, name)
+            continue
+        assert want is not None and float(value) == want, (
+            f"{where}: {name} shows {value}, the API says {want}"
+        )
         assert number(text) == want, f"{where}: {name} reads {text!r}, the API says {want}"
     return len(shown)

@@ -131,7 +131,8 @@ async def test_the_chart_shows_the_months_of_the_traffic(
         "(cells) => cells.map((c) =>"
         " [c.closest('tr').dataset.month, c.dataset.series, c.dataset.value])"
     )
-    assert len(cells) == len(months) * 13  # five series by sex, fees (number, amount), alerts
+    # Eight series by sex, fees (number, amount), alerts.
+    assert len(cells) == len(months) * 19
     for month, name, value in cells:
         base, _, part = name.partition(".")
         want = series_value(series, month, base, part.replace("amount.IDR", "amount"))

@@ -116,9 +116,12 @@
                      P.t("dash.no-source", { what: P.t(`dash.source.${topic}`) }));
   }
 
-  /** A headline tile: women and men side by side (or one figure), a line more, a definition. */
-  function tile({ key, def, topic, sexes, single, sub }) {
-    const box = P.element("article", { class: "d-tile", "data-tile": key });
+  /** A headline tile: women and men side by side (or one figure), a line more, a definition.
+      `sexes`: [sex, value, name, derived, format]; `total`: what the line more starts with,
+      when it is not their sum (a share of both sexes). */
+  function tile({ key, def, topic, sexes, single, sub, total }) {
+    const box = P.element("article", { class: `d-tile${total === undefined ? "" : " d-tile-share"}`,
+                                       "data-tile": key });
     box.append(P.element("h2", { class: "d-tile-title" }, P.t(`dash.tile.${key}`)));
     if (!sources().has(topic)) {
       box.classList.add("d-tile-nosrc");
@@ -128,15 +131,15 @@
                            P.t("dash.no-source.tile", { what: P.t(`dash.source.${topic}`) })));
     } else if (sexes) {
       const row = P.element("div", { class: "d-tile-figures" });
-      for (const [sex, value, name, derived] of sexes) {
+      for (const [sex, value, name, derived, format] of sexes) {
         const part = P.element("div", { class: `d-tile-sex p-${sex}` });
-        const big = D.figure(value, name, { tag: "strong", derived });
+        const big = D.figure(value, name, { tag: "strong", derived, format });
         part.append(big, P.element("span", {}, P.t(`sex.${sex}`)));
         row.append(part);
       }
       box.append(row);
-      box.append(P.element("p", { class: "d-tile-sub" },
-                           `${P.t("dash.total")} ${P.fmt.number(sexes[0][1] + sexes[1][1])} · ${sub}`));
+      const all = total === undefined ? P.fmt.number(sexes[0][1] + sexes[1][1]) : total;
+      box.append(P.element("p", { class: "d-tile-sub" }, `${P.t("dash.total")} ${all} · ${sub}`));
     } else {
       const [value, name, derived, format] = single;
       const row = P.element("div", { class: "d-tile-figures" });
@@ -173,7 +176,24 @@
       tile({ key: "open-alerts", def: "open-alerts", topic: ALERTS,
              single: [D.DERIVED.alerts_open(t), "alerts_open", true],
              sub: `${P.t("dash.tile.open-alerts.sub", { n: n(g("alerts_open.critical")) })} · ${notBySex}` }),
+      shareTile(t, "prepared", "departures", "prepared", "departures_prepared_share"),
+      shareTile(t, "reintegrated", "returns", "reintegrated", "returns_reintegrated_share"),
+      tile({ key: "parenting", def: "community-parenting", topic: WORKERS,
+             sexes: leaf("children_in_community_parenting"), sub: P.t("dash.tile.parenting.sub") }),
     );
+  }
+
+  /** A tile of a share (departures prepared, returns followed by reintegration): women's and
+      men's, and both together, worked out from the counts under `base`. */
+  function shareTile(t, key, base, done, name) {
+    const g = (path) => D.get(t, path);
+    const both = (leaf) => g(`${base}.${leaf}.female`) + g(`${base}.${leaf}.male`);
+    return tile({
+      key, def: key, topic: WORKERS,
+      sexes: SEXES.map((sex) => [sex, D.DERIVED[`${name}.${sex}`](t), `${name}.${sex}`, true, D.percent]),
+      total: D.percent(D.DERIVED[name](t)),
+      sub: P.t(`dash.tile.${key}.sub`, { n: P.fmt.number(both(done)), m: P.fmt.number(both("all")) }),
+    });
   }
 
   function renderChildren() {
@@ -289,6 +309,69 @@
     card("agencies-card", "dash.card.agencies", "agencies", () => scroll(D.countTable(t,
       rowsOf("agency_status", t, "agencies"),
       { head: P.t("dash.col.agency-status") })));
+    renderServices(t);
+  }
+
+  /** A line saying a share: "Bagian …: 64,3 % (P 70 %, L 50 %)". */
+  function shareLine(t, label, name) {
+    const line = P.element("p", { class: "d-line" }, `${P.t(label)} `);
+    line.append(D.figure(D.DERIVED[name](t), name, { tag: "strong", derived: true, format: D.percent }));
+    SEXES.forEach((sex, i) => {
+      line.append(i ? ", " : " (", `${P.t(`dash.col.${sex}.short`)} `);
+      line.append(D.figure(D.DERIVED[`${name}.${sex}`](t), `${name}.${sex}`,
+                           { tag: "span", derived: true, format: D.percent }));
+    });
+    line.append(")");
+    return line;
+  }
+
+  /** Rows of the kinds of service in `kinds` (codes), at `base.<kind>` + `tail`. */
+  function kindRows(kinds, base, tail) {
+    return kinds.map((k) => ({ label: P.codes.label("service_kind", k), path: `${base}.${k}${tail || ""}` }));
+  }
+
+  function renderServices(t) {
+    const kinds = P.codes.list("service_kind");
+    const preparing = D.keysOf(t, "departures.prepared_by");
+    const reintegrating = D.keysOf(t, "returns.reintegrated_by");
+    card("prepared-card", "dash.card.prepared", "prepared", () => [
+      shareLine(t, "dash.card.prepared.share", "departures_prepared_share"),
+      scroll(D.sexTable(t, [{ label: P.t("dash.card.prepared.all"), path: "departures.all" },
+                            { label: P.t("dash.card.prepared.done"), path: "departures.prepared" }],
+                        { head: P.t("dash.col.departures") })),
+      subtitle("dash.card.prepared.by-kind"),
+      scroll(D.sexTable(t, kindRows(kinds.filter((k) => preparing.includes(k)), "departures.prepared_by"),
+                        { head: P.t("dash.col.service") })),
+    ]);
+    card("reintegrated-card", "dash.card.reintegrated", "reintegrated", () => [
+      shareLine(t, "dash.card.reintegrated.share", "returns_reintegrated_share"),
+      scroll(D.sexTable(t, [{ label: P.t("dash.card.reintegrated.all"), path: "returns.all" },
+                            { label: P.t("dash.card.reintegrated.done"), path: "returns.reintegrated" }],
+                        { head: P.t("dash.col.returns") })),
+      subtitle("dash.card.reintegrated.by-kind"),
+      scroll(D.sexTable(t, kindRows(kinds.filter((k) => reintegrating.includes(k)), "returns.reintegrated_by"),
+                        { head: P.t("dash.col.service") })),
+    ]);
+    card("services-card", "dash.card.services", "services", () => [
+      subtitle("dash.card.services.worker"),
+      scroll(D.sexTable(t, kindRows(kinds, "services", ".worker").sort(bySize(t)),
+                        { head: P.t("dash.col.service"), hideZero: true, empty: P.t("dash.empty.services") })),
+      subtitle("dash.card.services.family"),
+      scroll(D.sexTable(t, kindRows(kinds, "services", ".family").sort(bySize(t)),
+                        { head: P.t("dash.col.service"), hideZero: true,
+                          empty: P.t("dash.empty.services.family") })),
+      subtitle("dash.card.services.provider"),
+      scroll(D.sexTable(t, rowsOf("service_provider", t, "services_by_provider"),
+                        { head: P.t("dash.col.provider"), hideZero: true, empty: P.t("dash.empty.services") })),
+    ]);
+    card("people-card", "dash.card.people", "services", () => [
+      scroll(D.sexTable(t, kindRows(kinds, "people_served").sort(bySize(t)),
+                        { head: P.t("dash.col.service"), hideZero: true, empty: P.t("dash.empty.services") })),
+      subtitle("dash.card.people.children"),
+      scroll(D.sexTable(t, [{ label: P.codes.label("service_kind", "community_parenting"),
+                              path: "children_in_community_parenting" }],
+                        { head: P.t("dash.col.children") })),
+    ]);
   }
 
   function renderGlossary() {

@@ -22,7 +22,19 @@
   const sumOver = (t, base, sex) =>
     sum(keysOf(t, base).map((k) => get(t, sex ? `${base}.${k}.${sex}` : `${base}.${k}`)));
 
-  /* Figures the page shows that are sums of leaves (named as the cells' data-derived). */
+  /** numerator / denominator, or null when there is nothing to divide (no departure: no
+      share, which is not 0 %). */
+  const ratio = (n, d) => (d > 0 ? n / d : null);
+  /** The share `done` of `all` under `base` (departures.prepared of departures.all), of one
+      sex or of both: counts add up level by level, shares are worked out here. */
+  const share = (base, done, sex) => (t) => {
+    const of = (leaf) => (sex ? get(t, `${base}.${leaf}.${sex}`)
+      : get(t, `${base}.${leaf}.female`) + get(t, `${base}.${leaf}.male`));
+    return ratio(of(done), of("all"));
+  };
+
+  /* Figures the page shows that are sums or shares of leaves (named as the cells'
+     data-derived). */
   const DERIVED = {
     "registered.female": (t) => sumOver(t, "workers", "female"),
     "registered.male": (t) => sumOver(t, "workers", "male"),
@@ -30,14 +42,23 @@
     "non_procedural.male": (t) => sumOver(t, "workers_non_procedural", "male"),
     "non_procedural_abroad": (t) => sumOver(t, "workers_non_procedural.departed"),
     "alerts_open": (t) => sumOver(t, "alerts_open"),
+    "departures_prepared_share": share("departures", "prepared"),
+    "departures_prepared_share.female": share("departures", "prepared", "female"),
+    "departures_prepared_share.male": share("departures", "prepared", "male"),
+    "returns_reintegrated_share": share("returns", "reintegrated"),
+    "returns_reintegrated_share.female": share("returns", "reintegrated", "female"),
+    "returns_reintegrated_share.male": share("returns", "reintegrated", "male"),
   };
+  /** A share as people read it: "64,3 %", or "—" when there is none. */
+  const percent = (value) => (value === null ? P.t("dash.share.none") : P.fmt.percent(value));
 
   const cell = P.element;
 
   /** A number cell: the figure as people read it, its path and value for machines. */
   function figure(value, name, options) {
     const { tag = "td", derived = false, format = P.fmt.number } = options || {};
-    const el = cell(tag, { class: "n", "data-value": String(value) }, format(value));
+    // A share with nothing to divide is null: data-value "" and its format says so.
+    const el = cell(tag, { class: "n", "data-value": value === null ? "" : String(value) }, format(value));
     if (name) el.setAttribute(derived ? "data-derived" : "data-figure", name);
     return el;
   }
@@ -188,6 +209,9 @@
     { id: "cases.open.female", group: "dash.col.open-cases", sex: "female", topic: "cases.case.v1" },
     { id: "cases.open.male", group: "dash.col.open-cases", sex: "male", topic: "cases.case.v1" },
     { id: "alerts_open", group: "dash.col.open-alerts", derived: true, topic: "alerts.alert.v1" },
+    // Which areas prepare their workers, which returnees are left alone: shares of both sexes.
+    { id: "departures_prepared_share", group: "dash.col.prepared", derived: true, format: percent },
+    { id: "returns_reintegrated_share", group: "dash.col.reintegrated", derived: true, format: percent },
   ];
   CHILD_COLUMNS.forEach((c) => {
     c.value = c.derived ? DERIVED[c.id] : (t) => get(t, c.id);
@@ -228,7 +252,7 @@
       child, index,
       values: CHILD_COLUMNS.map((c) => c.value(child.totals)),
     }));
-    const isEmpty = (r) => r.values.every((v) => v === 0);
+    const isEmpty = (r) => r.values.every((v) => v === 0 || v === null);
     const empties = rows.filter(isEmpty).length;
     const hideEmpty = !view.showEmpty && empties > 0 && empties < rows.length;
     const { column, descending } = view.sort;
@@ -237,7 +261,7 @@
       rows.sort((a, b) => {
         const order = column === "name"
           ? view.name(a.child).localeCompare(view.name(b.child), "id")
-          : a.values[index] - b.values[index];
+          : (a.values[index] ?? -1) - (b.values[index] ?? -1); // no share: below 0 %
         return (descending ? -order : order) || a.index - b.index;
       });
     }
@@ -282,6 +306,6 @@
     return th;
   }
 
-  Object.assign(D, { get, keysOf, DERIVED, figure, noSource, sexTable, countTable, feeTable,
-                     childrenTable });
+  Object.assign(D, { get, keysOf, DERIVED, percent, figure, noSource, sexTable, countTable,
+                     feeTable, childrenTable });
 })();

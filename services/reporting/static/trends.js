@@ -5,8 +5,10 @@
   const P = window.Pantau;
   const D = (window.PantauDashboard = window.PantauDashboard || {});
 
-  const BY_SEX = ["registered", "departed", "returned", "cases_opened", "cases_closed"];
-  const SERIES = [...BY_SEX.slice(0, 3), "fees", ...BY_SEX.slice(3), "alerts_raised"];
+  const BY_SEX = ["registered", "departed", "returned", "cases_opened", "cases_closed",
+                  "departures_prepared", "returns_reintegrated", "services_delivered"];
+  const SERIES = [...BY_SEX.slice(0, 3), "fees", ...BY_SEX.slice(3, 5), "alerts_raised",
+                  ...BY_SEX.slice(5)];
   const TOPIC = { cases_opened: "cases.case.v1", cases_closed: "cases.case.v1",
                   alerts_raised: "alerts.alert.v1" };
   const topicOf = (name) => TOPIC[name] || "registry.worker.v1";
