@@ -513,9 +513,7 @@ async def return_home(
     reintegrated_by = await _services_within(
         conn,
         worker_id,
-        lambda placements: (
-            programmes.return_window(placements[-1]) if placements else None
-        ),
+        lambda placements: programmes.return_window(placements[-1]) if placements else None,
         REINTEGRATION_SERVICES,
     )
     version = worker.version + 1
