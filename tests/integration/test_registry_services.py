@@ -22,7 +22,7 @@ from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from shared.contract.envelope import Envelope
 from shared.contract.events import ServiceDelivered, WorkerDeparted, WorkerReturned, parse_data
-from tests.integration.test_registry_api import auth, departure, registration
+from tests.integration.test_registry_api import auth, departure, events_of, registration
 
 VILLAGE = "53.71.01.1001"
 OTHER_REGENCY = "53.01.04.2003"
@@ -71,11 +71,6 @@ async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
 
 async def counts(db: asyncpg.Connection) -> dict[str, int]:
     return {t: int(await db.fetchval(f"SELECT count(*) FROM {t}")) for t in TABLES}
-
-
-async def events_of(db: asyncpg.Connection, subject: str) -> list[Envelope]:
-    rows = await db.fetch("SELECT payload FROM outbox WHERE key = $1 ORDER BY position", subject)
-    return [Envelope.model_validate_json(r["payload"]) for r in rows]
 
 
 async def register(client: httpx.AsyncClient, village: str = VILLAGE, **overrides: Any) -> str:

@@ -66,6 +66,14 @@ async def post(client: httpx.AsyncClient, path: str, body: Any, headers: dict[st
     return response.json()
 
 
+async def registered(registry: httpx.AsyncClient, sex: str, day: str) -> str:
+    """A worker of the village, registered by its officer and verified by the regency."""
+    body = registration(village=VILLAGE, sex=sex, registered_on=day)
+    worker = str((await post(registry, "/v1/workers", body, VILLAGE_OFFICER))["id"])
+    await post(registry, f"/v1/workers/{worker}/verification", {}, LTSA)
+    return worker
+
+
 def leaf(totals: dict[str, Any], path: str) -> float:
     node: Any = totals
     for part in path.split("/"):
@@ -104,15 +112,7 @@ async def test_prepared_departures_and_reintegrated_returns_add_up_at_every_leve
     registry, reporting = running
     # Maria: prepared by the village, then trained at the regency's LTSA, placed, back home,
     # and in a reintegration training within six months.
-    maria = (
-        await post(
-            registry,
-            "/v1/workers",
-            registration(village=VILLAGE, sex="female", registered_on="2024-01-08"),
-            VILLAGE_OFFICER,
-        )
-    )["id"]
-    await post(registry, f"/v1/workers/{maria}/verification", {}, LTSA)
+    maria = await registered(registry, "female", "2024-01-08")
     await post(
         registry,
         f"/v1/workers/{maria}/services",
@@ -120,15 +120,7 @@ async def test_prepared_departures_and_reintegrated_returns_add_up_at_every_leve
         VILLAGE_OFFICER,
     )
     # Yusuf: placed without any preparation on record.
-    yusuf = (
-        await post(
-            registry,
-            "/v1/workers",
-            registration(village=VILLAGE, sex="male", registered_on="2024-01-09"),
-            VILLAGE_OFFICER,
-        )
-    )["id"]
-    await post(registry, f"/v1/workers/{yusuf}/verification", {}, LTSA)
+    yusuf = await registered(registry, "male", "2024-01-09")
     # The LTSA's training session (a session of one, recorded as one).
     session = await post(
         registry,

@@ -338,20 +338,19 @@ def _lives(count: int = 1500) -> list[Life]:
     return out
 
 
+def _services(lives: list[Life]) -> tuple[_Recorder, ServiceCounts]:
+    """The services part of a run over ``lives``: its writes (each token says its role and
+    area), and its counts."""
+    recorder, counts = _Recorder(), ServiceCounts()
+    tokens = lambda role, area: f"{role}@{area}"  # noqa: E731
+    writer: Any = recorder  # stands in for the simulation's writer
+    asyncio.run(simulate_services(writer, tokens, lives, random.Random(5), TODAY, counts))
+    return recorder, counts
+
+
 def test_services_are_valid_requests_in_sessions_and_one_by_one():
     lives = _lives()
-    recorder = _Recorder()
-    counts = ServiceCounts()
-    asyncio.run(
-        simulate_services(
-            recorder,  # type: ignore[arg-type]
-            lambda role, area: f"{role}@{area}",
-            lives,
-            random.Random(5),
-            TODAY,
-            counts,
-        )
-    )
+    recorder, counts = _services(lives)
     by_id = {life.id: life for life in lives}
     days = []
     sizes = []
@@ -390,17 +389,7 @@ def test_services_are_valid_requests_in_sessions_and_one_by_one():
 
 def test_services_prepare_most_procedural_departures_and_few_others():
     lives = _lives()
-    recorder = _Recorder()
-    asyncio.run(
-        simulate_services(
-            recorder,  # type: ignore[arg-type]
-            lambda role, area: f"{role}@{area}",
-            lives,
-            random.Random(5),
-            TODAY,
-            ServiceCounts(),
-        )
-    )
+    recorder, _ = _services(lives)
     delivered: dict[str, list[tuple[ServiceKind, date]]] = {}
     for _, path, body, _ in recorder.writes:
         ids = [p["worker_id"] for p in body.get("participants", []) if "beneficiary" not in p]

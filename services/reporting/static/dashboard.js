@@ -330,28 +330,24 @@
     return kinds.map((k) => ({ label: P.codes.label("service_kind", k), path: `${base}.${k}${tail || ""}` }));
   }
 
+  /** A card of departures (returns) and how many were prepared (followed by reintegration):
+      the share, the counts, and the counts by kind of service. */
+  function programmeCard(t, key, base, done, head) {
+    const kinds = P.codes.list("service_kind").filter((k) => D.keysOf(t, `${base}.${done}_by`).includes(k));
+    card(`${key}-card`, `dash.card.${key}`, key, () => [
+      shareLine(t, `dash.card.${key}.share`, `${base}_${done}_share`),
+      scroll(D.sexTable(t, [{ label: P.t(`dash.card.${key}.all`), path: `${base}.all` },
+                            { label: P.t(`dash.card.${key}.done`), path: `${base}.${done}` }],
+                        { head: P.t(head) })),
+      subtitle(`dash.card.${key}.by-kind`),
+      scroll(D.sexTable(t, kindRows(kinds, `${base}.${done}_by`), { head: P.t("dash.col.service") })),
+    ]);
+  }
+
   function renderServices(t) {
     const kinds = P.codes.list("service_kind");
-    const preparing = D.keysOf(t, "departures.prepared_by");
-    const reintegrating = D.keysOf(t, "returns.reintegrated_by");
-    card("prepared-card", "dash.card.prepared", "prepared", () => [
-      shareLine(t, "dash.card.prepared.share", "departures_prepared_share"),
-      scroll(D.sexTable(t, [{ label: P.t("dash.card.prepared.all"), path: "departures.all" },
-                            { label: P.t("dash.card.prepared.done"), path: "departures.prepared" }],
-                        { head: P.t("dash.col.departures") })),
-      subtitle("dash.card.prepared.by-kind"),
-      scroll(D.sexTable(t, kindRows(kinds.filter((k) => preparing.includes(k)), "departures.prepared_by"),
-                        { head: P.t("dash.col.service") })),
-    ]);
-    card("reintegrated-card", "dash.card.reintegrated", "reintegrated", () => [
-      shareLine(t, "dash.card.reintegrated.share", "returns_reintegrated_share"),
-      scroll(D.sexTable(t, [{ label: P.t("dash.card.reintegrated.all"), path: "returns.all" },
-                            { label: P.t("dash.card.reintegrated.done"), path: "returns.reintegrated" }],
-                        { head: P.t("dash.col.returns") })),
-      subtitle("dash.card.reintegrated.by-kind"),
-      scroll(D.sexTable(t, kindRows(kinds.filter((k) => reintegrating.includes(k)), "returns.reintegrated_by"),
-                        { head: P.t("dash.col.service") })),
-    ]);
+    programmeCard(t, "prepared", "departures", "prepared", "dash.col.departures");
+    programmeCard(t, "reintegrated", "returns", "reintegrated", "dash.col.returns");
     card("services-card", "dash.card.services", "services", () => [
       subtitle("dash.card.services.worker"),
       scroll(D.sexTable(t, kindRows(kinds, "services", ".worker").sort(bySize(t)),
