@@ -63,7 +63,6 @@ def test_a_return_is_followed_by_reintegration_for_six_months():
     assert window is not None and (window.first, window.until) == (D(2024, 3, 1), D(2024, 9, 1))
     assert return_window(SECOND) is None  # not back yet
     alone = [placement(D(2022, 3, 1), D(2024, 3, 1))]
-    assert return_window(alone[0]).until == D(2024, 9, 1)  # type: ignore[union-attr]
     assert reintegrating(D(2024, 3, 1), LIFE) == window
     assert reintegrating(D(2024, 9, 1), LIFE) == window
     assert reintegrating(D(2024, 2, 28), LIFE) is None  # still abroad
@@ -95,54 +94,49 @@ def test_judge_credits_each_kind_once_and_says_when_it_is_the_first():
     assert parenting.worker_abroad and parenting.reintegrates_return_on is None
 
 
+Credit = tuple[str, date, ServiceKind]  # ("departure" or "return", its day, the kind)
+Entry = tuple[str, Placement | None, Delivered | None]  # depart/return a placement, or a service
+
+
 def _credits_by_entry_order(
-    services: list[tuple[ServiceKind, date]], life: list[Placement], order: list[int]
-) -> set[tuple[str, date, ServiceKind]]:
+    services: list[Delivered], life: list[Placement], order: list[int]
+) -> set[Credit]:
     """Enter the departures, returns and services in ``order`` (indices into one list of
     entries) and collect what each departure, return and service credits, as the registry does:
     a departure or return names the services already entered in its window, a service names the
-    departure or return it newly counts for."""
-    entries: list[tuple[str, object]] = [("service", s) for s in services]
+    departure or return it newly counts for; no credit is made twice."""
+    entries: list[Entry] = [("service", None, s) for s in services]
     for p in life:
-        entries.append(("depart", p))
+        entries.append(("depart", p, None))
         if p.returned_on is not None:
-            entries.append(("return", p))
-    # Departures are entered in their order, a return after its departure (the registry's
-    # rules); services anywhere.
-    steps = [entries[i] for i in order]
+            entries.append(("return", p, None))
     known: list[Placement] = []
     recorded: list[Delivered] = []
-    credits: set[tuple[str, date, ServiceKind]] = set()
-    for what, item in steps:
-        if what == "service":
-            kind, day = item  # type: ignore[misc]
-            j = judge(kind, day, known, recorded, to_worker=True)
-            recorded.append(Delivered(kind, day))
+    credits: set[Credit] = set()
+
+    def credit(what: str, day: date | None, kind: ServiceKind) -> None:
+        assert day is not None and (what, day, kind) not in credits
+        credits.add((what, day, kind))
+
+    for what, item, service in [entries[i] for i in order]:
+        if service is not None:
+            j = judge(service.kind, service.delivered_on, known, recorded, to_worker=True)
+            recorded.append(service)
             if j.prepares_departure_on is not None:
-                key = ("departure", j.prepares_departure_on, kind)
-                assert key not in credits
-                credits.add(key)
+                credit("departure", j.prepares_departure_on, service.kind)
             if j.reintegrates_return_on is not None:
-                key = ("return", j.reintegrates_return_on, kind)
-                assert key not in credits
-                credits.add(key)
-        elif what == "depart":
-            assert isinstance(item, Placement)
+                credit("return", j.reintegrates_return_on, service.kind)
+        elif what == "depart" and item is not None:
             window = departure_window(known, item)
             known.append(Placement(item.occupation, item.departed_on, None))
             for kind in kinds_within(window, recorded, PRE_DEPARTURE_SERVICES):
-                key = ("departure", item.departed_on, kind)
-                assert key not in credits
-                credits.add(key)
-        else:
-            assert isinstance(item, Placement)
+                credit("departure", item.departed_on, kind)
+        elif item is not None:
             known = [p if p.departed_on != item.departed_on else item for p in known]
-            window = return_window(item)
-            assert window is not None
-            for kind in kinds_within(window, recorded, REINTEGRATION_SERVICES):
-                key = ("return", item.returned_on, kind)  # type: ignore[arg-type]
-                assert key not in credits
-                credits.add(key)
+            back = return_window(item)
+            assert back is not None
+            for kind in kinds_within(back, recorded, REINTEGRATION_SERVICES):
+                credit("return", item.returned_on, kind)
     return credits
 
 
@@ -156,7 +150,7 @@ def test_credits_are_the_same_whatever_the_order_of_entry():
     kinds = list(ServiceKind)
     for _ in range(200):
         services = [
-            (rng.choice(kinds), D(2018, 6, 1) + timedelta(days=rng.randrange(0, 6 * 365)))
+            Delivered(rng.choice(kinds), D(2018, 6, 1) + timedelta(days=rng.randrange(0, 6 * 365)))
             for _ in range(rng.randrange(1, 7))
         ]
         entries = len(services) + 5
@@ -174,7 +168,7 @@ def test_credits_are_the_same_whatever_the_order_of_entry():
         # And they are the ones the days give.
         (credits,) = results
         expected = set()
-        for kind, day in services:
+        for kind, day in ((s.kind, s.delivered_on) for s in services):
             for p in life:
                 window = departure_window(life, p)
                 if kind in PRE_DEPARTURE_SERVICES and window.holds(day):
