@@ -95,8 +95,8 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # they are prepared together (the first villages of regencies known for them: Kupang, Kota
 # Kupang, Lombok Timur, Jember, Banyuwangi, Wonosobo, Indramayu, Cilacap).
 PROGRAMME_REGENCIES = ("53.01", "53.71", "52.03", "35.09", "35.10", "33.07", "32.12", "33.01")
-PROGRAMME_VILLAGES_PER_REGENCY = 3
-PROGRAMME_SHARE = 0.30
+PROGRAMME_VILLAGES_PER_REGENCY = 2
+PROGRAMME_SHARE = 0.40
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
@@ -633,6 +633,7 @@ async def _run_plan(plan: WorkerPlan, writer: _Writer, result: SimulationResult)
                 village=step.body["village"],
                 sex=step.body["sex"],
                 born=date.fromisoformat(step.body["birth_date"]),
+                registered_on=date.fromisoformat(step.body["registered_on"]),
                 procedural=plan.procedural,
             )
         elif step.name == "depart" and recorded is not None and life is not None:

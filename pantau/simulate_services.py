@@ -6,13 +6,14 @@ delivered, each by the officer who would record it (a token per officer, as ``pa
 would make):
 
 - **before a departure**: the village's information meeting on safe migration, a session each
-  quarter (the workers of the village leaving in the months after it take part); the
+  semester (the workers of the village leaving in the months after it take part, and some who
+  registered and have not left); the
   regency's one-roof centre (LTSA) pre-departure training, a session in the month before
   (every worker of the regency leaving then); help with documents, financial literacy and rights
   training at the village, one by one. Workers who left outside the procedure got none of it.
 - **while a worker is abroad**: community parenting (*rumah pintar*) for their children, a
   village session every quarter; remittance management for the spouse.
-- **after a return**: the LTSA's reintegration training (a session each quarter, for the
+- **after a return**: the LTSA's reintegration training (a session each semester, for the
   regency's recent returnees), cooperative membership (some with their spouse),
   remittance management, and psychosocial support from the regency's office for those sent home
   early. Some take part only after six months, or never, as in life.
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 # does a fraction of it (ELSEWHERE), so that a regency sees which of its villages prepare their
 # workers. The regency's centre (LTSA) serves every village alike.
 INFORMATION_SHARE = 0.85  # departures whose village held an information meeting before
+STAYING_SHARE = 0.50  # registered workers not (yet) gone who came to one all the same
 INDIVIDUAL_SHARES = {  # departures prepared one by one at the village, by kind
     "document_assistance": 0.45,
     "financial_literacy": 0.35,
@@ -67,6 +69,7 @@ class Life:
     village: str
     sex: str
     born: date
+    registered_on: date
     procedural: bool
     placements: list[list[date | None]] = field(default_factory=list)  # [departed, returned]
     programme: bool = False  # the village has a programme (DESBUMI, Desmigratif)
@@ -149,19 +152,21 @@ def _month_day(day: date, n: int) -> date:
     return date(day.year, day.month, n)
 
 
-def _quarter_day(day: date, n: int) -> date:
-    """Day ``n`` of the first month of ``day``'s quarter (villages meet once a quarter)."""
-    return date(day.year, (day.month - 1) // 3 * 3 + 1, n)
+def _period_day(day: date, months: int, n: int) -> date:
+    """Day ``n`` of the first month of ``day``'s period of ``months`` months (a village meets
+    once a quarter or a semester)."""
+    return date(day.year, (day.month - 1) // months * months + 1, n)
 
 
-def _next_quarter(day: date) -> date:
-    return date(day.year + (day.month >= 10), (day.month + 2) % 12 + 1, day.day)
+def _next_period(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    return date(day.year + index // 12, index % 12 + 1, day.day)
 
 
-def _quarter_on_or_after(day: date, n: int) -> date:
-    """The first day ``n`` of a quarter's first month on or after ``day``."""
-    found = _quarter_day(day, n)
-    return found if found >= day else _next_quarter(found)
+def _period_on_or_after(day: date, months: int, n: int) -> date:
+    """The first day ``n`` of a period's first month on or after ``day``."""
+    found = _period_day(day, months, n)
+    return found if found >= day else _next_period(found, months)
 
 
 def _draw(rng: random.Random, lives: Iterable[Life], today: date) -> list[_Delivery]:
@@ -170,6 +175,12 @@ def _draw(rng: random.Random, lives: Iterable[Life], today: date) -> list[_Deliv
     for life in lives:
         family = _Family(rng, life)
         last_return: date | None = None
+        if life.procedural and not life.placements and life.village_does(rng, STAYING_SHARE):
+            # Registered, not (yet) gone: at the village's next information meeting all the same.
+            meeting = _period_on_or_after(life.registered_on, 6, 12)
+            out.append(
+                _Delivery(meeting, "pre_departure_information", "village", life, session=True)
+            )
         for departed, returned in life.placements:
             assert departed is not None
             if life.procedural:
@@ -186,7 +197,7 @@ def _before(
 ) -> list[_Delivery]:
     out = []
     if life.village_does(rng, INFORMATION_SHARE):
-        meeting = _quarter_day(departed - timedelta(days=rng.randint(20, 60)), 12)
+        meeting = _period_day(departed - timedelta(days=rng.randint(20, 60)), 6, 12)
         out.append(
             _Delivery(
                 min(meeting, departed), "pre_departure_information", "village", life, session=True
@@ -212,10 +223,10 @@ def _abroad(
         if not life.village_does(rng, PARENTING_SHARE):
             continue
         quarters = []
-        day = _quarter_on_or_after(departed + timedelta(days=1), 5)
+        day = _period_on_or_after(departed + timedelta(days=1), 3, 5)
         while day <= until:
             quarters.append(day)
-            day = _next_quarter(day)
+            day = _next_period(day, 3)
         for on in sorted(rng.sample(quarters, min(len(quarters), rng.randint(1, 4)))):
             out.append(_Delivery(on, "community_parenting", "village", life, child, session=True))
     if family.spouse is not None and life.village_does(rng, REMITTANCE_SPOUSE_SHARE):
@@ -232,7 +243,7 @@ def _after(
     late = rng.random() < LATE_SHARE
     shift = timedelta(days=rng.randint(200, 420)) if late else timedelta(0)
     if late or rng.random() < REINTEGRATION_SHARE:
-        training = _quarter_on_or_after(returned + timedelta(days=14) + shift, 15)
+        training = _period_on_or_after(returned + timedelta(days=14) + shift, 6, 15)
         out.append(_Delivery(training, "reintegration_training", "ltsa", life, session=True))
     if life.village_does(rng, COOPERATIVE_SHARE):
         day = returned + timedelta(days=rng.randint(20, 170)) + shift

@@ -326,6 +326,7 @@ def _lives(count: int = 1500) -> list[Life]:
             village=register["village"],
             sex=register["sex"],
             born=date.fromisoformat(register["birth_date"]),
+            registered_on=date.fromisoformat(register["registered_on"]),
             procedural=plan.procedural,
             programme=register["village"] in programme,
         )
