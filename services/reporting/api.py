@@ -66,8 +66,9 @@ the area equals the sum of that leaf over `children`):
 * `services.<kind>.<worker|family>.<sex>` — services delivered (by kind, to workers or to
   members of their families, by the beneficiary's sex); `services_by_provider.<provider>.<sex>`
   — the same by who delivered them (village, ltsa, mrc, an office); `people_served.<kind>.<sex>`
-  — people who received a kind at least once; `children_in_community_parenting.<sex>` — children
-  of workers abroad in community parenting, each counted once;
+  — people who received a kind at least once (these three show the kinds, beneficiaries and
+  providers some area of the answer has, like destinations); `children_in_community_parenting.
+  <sex>` — children of workers abroad in community parenting, each counted once;
 * `departures.all.<sex>`, `departures.prepared.<sex>`, `departures.prepared_by.<kind>.<sex>` —
   departures, those the worker was prepared for by a pre-departure service after the return
   before (if any) and on or before the day of departure, and by which kinds;

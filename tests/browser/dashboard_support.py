@@ -37,7 +37,13 @@ VILLAGES = (
     "32.01.01.2001",
 )
 DRILL = ("53", "53.71", "53.71.01", "53.71.01.1001")
-DYNAMIC = ("workers_abroad_by_destination.", "alerts_open_by_rule.", "services_by_provider.")
+DYNAMIC = (
+    "workers_abroad_by_destination.",
+    "alerts_open_by_rule.",
+    "services.",
+    "services_by_provider.",
+    "people_served.",
+)
 CASES_TOPIC = "cases.case.v1"
 ALERTS_TOPIC = "alerts.alert.v1"
 

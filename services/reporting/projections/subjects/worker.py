@@ -34,7 +34,6 @@ from services.reporting.projections.model import NONE, SEXES, procedural_code
 from shared.contract.codes import (
     PRE_DEPARTURE_SERVICES,
     REINTEGRATION_SERVICES,
-    Beneficiary,
     FamilyRelation,
     FeeComponent,
     Legality,
@@ -120,7 +119,6 @@ FEES = Metric(
 # whether the delivery is the beneficiary's first of its kind (people served) and whether it is
 # a child of a worker abroad coming to community parenting for the first time.
 AGAIN, FIRST, CHILD_ABROAD = "again", "first", "child_abroad"
-_BENEFICIARIES = [b.value for b in Beneficiary]
 
 
 def _service_leaves(
@@ -140,21 +138,15 @@ def _service_equations(paths: Sequence[str]) -> Iterable[Breakdowns]:
         yield delivered, breakdown(paths, "services_by_provider", sex)
 
 
+# Services by kind, beneficiary and provider are sparse (few areas see every kind delivered to
+# every beneficiary): their leaves appear where some area of a summary has them, not as zeros in
+# every summary (which would cost every read); the children of workers abroad always show.
 SERVICES = Metric(
     "services",
     dims=("kind", "beneficiary", "sex", "provider", "reach"),
     leaves=_service_leaves,
-    template=(
-        *[
-            f"services/{k.value}/{b}/{x}"
-            for k in ServiceKind
-            for b in _BENEFICIARIES
-            for x in SEXES
-        ],
-        *[f"people_served/{k.value}/{x}" for k in ServiceKind for x in SEXES],
-        *[f"children_in_community_parenting/{x}" for x in SEXES],
-    ),
-    dynamic=("services_by_provider",),
+    template=tuple(f"children_in_community_parenting/{x}" for x in SEXES),
+    dynamic=("services", "services_by_provider", "people_served"),
     equations=_service_equations,
 )
 
