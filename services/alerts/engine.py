@@ -59,8 +59,13 @@ class RulesEngine:
         """One event, then the checks that are due."""
         return self.handle_batch((envelope,))
 
-    def handle_batch(self, envelopes: Iterable[Envelope]) -> list[AlertEvent]:
-        """Events in log order (per subject), then the checks that are due."""
+    def handle_batch(self, envelopes: Iterable[Envelope], *, tick: bool = True) -> list[AlertEvent]:
+        """Events in log order (per subject), then the checks that are due.
+
+        ``tick=False`` leaves the due checks to a later :meth:`tick`: while a restarted service
+        catches up with the log, a deadline is judged only once every event before now (a late
+        assignment, say) has been read.
+        """
         events: list[AlertEvent] = []
         ctx = self._context(events)
         handlers = HANDLERS
@@ -73,7 +78,8 @@ class RulesEngine:
             handler(ctx, envelope)
             self.applied += 1
         ctx.cause = None
-        self._run_due(ctx)
+        if tick:
+            self._run_due(ctx)
         return events
 
     def tick(self) -> list[AlertEvent]:

@@ -120,7 +120,9 @@ class AlertEvent:
             return AlertAcknowledged()
         return AlertResolved(reason=alert.resolution)
 
-    def envelope(self) -> Envelope:
+    def envelope(self, correlation_id: str | None = None) -> Envelope:
+        """The contract event; ``correlation_id`` continues the chain of its cause (the
+        causing event's, or the monitor's request)."""
         return new_event(
             source="alerts",
             subject=str(self.alert.id),
@@ -128,6 +130,7 @@ class AlertEvent:
             area=self.alert.area,
             data=self.data,
             time=self.time,
+            correlation_id=correlation_id,
             causation_id=None if self.cause is None else str(self.cause),
         )
 

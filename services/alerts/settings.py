@@ -1,14 +1,20 @@
-"""The rules' thresholds, read from ``ALERTS_*`` environment variables (defaults: docs/contract.md).
+"""The alerts service's settings, read from ``ALERTS_*`` environment variables.
 
-Example: ``ALERTS_CASE_DEADLINE_NEAR_DAYS=7``. The service's own settings (database, broker, port)
-will join these when the service is wired; the thresholds are kept apart so the rules core can
-be built and tested without them.
+:class:`RuleSettings` holds the rules' thresholds (defaults: docs/contract.md), e.g.
+``ALERTS_CASE_DEADLINE_NEAR_DAYS=7``; the rules core reads only these, so it can be built and
+tested without a service. :class:`AlertsSettings` is the service's: the common service settings
+(``ALERTS_DATABASE_URL``, ``ALERTS_KAFKA_BOOTSTRAP_SERVERS``, …), the thresholds, and the
+clock loop's and the live stream's own.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import ServiceSettings
 
 
 class RuleSettings(BaseSettings):
@@ -45,4 +51,49 @@ class RuleSettings(BaseSettings):
     village_surge_window_days: int = Field(default=30, ge=1, le=366)
     return_overdue_grace_days: int = Field(
         default=30, ge=0, le=3_650, description="days after contract_end before a return is overdue"
+    )
+
+
+class AlertsSettings(ServiceSettings, RuleSettings):
+    """The service: where its database and broker are, the thresholds, the clock and stream."""
+
+    model_config = SettingsConfigDict(env_prefix="ALERTS_", extra="ignore", frozen=False)
+    service: ClassVar[str] = "alerts"
+    default_port: ClassVar[int] = 8003
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/pantau_alerts"
+    consumer_group: str = Field(
+        default="alerts",
+        description="Kafka consumer group of the rules (one group per alerts database)",
+    )
+    clock_max_sleep_seconds: float = Field(
+        default=60,
+        gt=0,
+        le=3600,
+        description="the clock loop looks at the due checks at least this often (it also wakes "
+        "at the next due time and after every change)",
+    )
+    catch_up_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="how often the clock loop checks, at start, whether the consumer has "
+        "caught up with the topics",
+    )
+    stream_keepalive_seconds: float = Field(
+        default=15,
+        gt=0,
+        le=300,
+        description="a comment line on an idle live stream this often (proxies keep it open)",
+    )
+    stream_buffer: int = Field(
+        default=5_000,
+        ge=100,
+        le=1_000_000,
+        description="the latest alert changes each process keeps in memory for its live streams "
+        "(a client further behind reads from the database)",
+    )
+    limit_stream_connects: str = Field(
+        default="30/minute;300/hour",
+        description="live-stream connections per caller (a reconnecting client stays far below)",
     )

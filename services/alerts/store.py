@@ -1,0 +1,288 @@
+"""The rules' state in the service's database: loaded whole at start, written row by row.
+
+:func:`load` rebuilds an :class:`~services.alerts.state.AlertState` from the tables (the live
+alerts only: resolved and cleared ones are history). :func:`save` writes what a step changed
+(:meth:`AlertState.take_changes`): upserts of the changed facts, alerts and due checks, and
+deletes of the due checks done or cancelled. Each table is written with one statement over
+arrays (``unnest``), whatever the number of rows, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import asyncpg
+
+from services.alerts.state import AlertState, Changes, Row, alert_row
+
+ALERT_COLUMNS = (
+    "id",
+    "rule",
+    "about",
+    "severity",
+    "level",
+    "area",
+    "raised_at",
+    "clears_itself",
+    "details",
+    "status",
+    "version",
+    "acknowledged_by",
+    "acknowledged_at",
+    "resolved_by",
+    "resolved_at",
+    "resolution",
+    "cleared",
+)
+_LATCHED = "status <> 'resolved' OR NOT cleared"
+
+
+async def load(conn: asyncpg.Connection) -> AlertState:
+    """The state as the tables hold it (call inside the transaction that will use it)."""
+    rows: dict[str, list[Row]] = {}
+    for table in ("workers", "agencies", "cases", "areas", "due"):
+        rows[table] = [dict(r) for r in await conn.fetch(f"SELECT * FROM {table}")]
+    rows["worker_fees"] = [
+        dict(r) for r in await conn.fetch("SELECT worker_id, fee_id FROM worker_fees")
+    ]
+    rows["agency_villages"] = [
+        dict(r)
+        for r in await conn.fetch("SELECT agency_id, village, named_on FROM agency_villages")
+    ]
+    rows["area_cases"] = [
+        dict(r) for r in await conn.fetch("SELECT area, day, cases FROM area_cases")
+    ]
+    alerts = await conn.fetch(f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE {_LATCHED}")
+    rows["alerts"] = [{**dict(r), "details": json.loads(r["details"])} for r in alerts]
+    return AlertState.from_rows(rows)
+
+
+async def save(conn: asyncpg.Connection, state: AlertState, changes: Changes) -> None:
+    """Write the rows ``changes`` names, as ``state`` now holds them."""
+    workers = [state.workers[w] for w in changes.workers]
+    await _upsert(
+        conn,
+        "workers",
+        ("worker_id", "village", "seq", "registered", "verified", "departed_on", "contract_end"),
+        ("text", "text", "int", "bool", "bool", "date", "date"),
+        [
+            (w, f.village, f.seq, f.registered, f.verified, f.departed_on, f.contract_end)
+            for w, f in zip(changes.workers, workers, strict=True)
+        ],
+    )
+    fees = [(w, fee) for w, f in zip(changes.workers, workers, strict=True) for fee in f.fee_ids]
+    await _insert_new(conn, "worker_fees", ("worker_id", "fee_id"), ("text", "text"), fees)
+
+    agencies = [(a, state.agencies[a]) for a in changes.agencies]
+    await _upsert(
+        conn,
+        "agencies",
+        ("agency_id", "seq", "unlicensed_since", "last_named_on", "last_named_village"),
+        ("text", "int", "date", "date", "text"),
+        [
+            (a, f.seq, f.unlicensed_since, f.last_named_on, f.last_named_village)
+            for a, f in agencies
+        ],
+    )
+    await _replace_children(
+        conn,
+        "agency_villages",
+        "agency_id",
+        [a for a, _ in agencies],
+        ("agency_id", "village", "named_on"),
+        ("text", "text", "date"),
+        [(a, v, d) for a, f in agencies for v, d in f.named_in.items()],
+    )
+
+    await _upsert(
+        conn,
+        "cases",
+        CASE_COLUMNS,
+        CASE_TYPES,
+        [_case_row(c, state) for c in changes.cases],
+    )
+
+    areas = [(code, state.areas[code]) for code in changes.areas]
+    await _upsert(
+        conn,
+        "areas",
+        ("area", "registered"),
+        ("text", "int"),
+        [(code, f.registered) for code, f in areas],
+    )
+    await _replace_children(
+        conn,
+        "area_cases",
+        "area",
+        [code for code, _ in areas],
+        ("area", "day", "cases"),
+        ("text", "date", "int"),
+        [(code, d, n) for code, f in areas for d, n in f.cases_by_day.items() if n > 0],
+    )
+
+    await save_alerts(conn, changes.alerts.values())
+
+    due = state.agenda.due
+    planned = [(r.value, about, due[(r, about)]) for r, about in changes.due if (r, about) in due]
+    done = [(r.value, about) for r, about in changes.due if (r, about) not in due]
+    if done:
+        await conn.execute(
+            "DELETE FROM due WHERE (rule, about) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [r for r, _ in done],
+            [a for _, a in done],
+        )
+    await _upsert(
+        conn,
+        "due",
+        ("rule", "about", "due_at"),
+        ("text", "text", "timestamptz"),
+        planned,
+        key=("rule", "about"),
+    )
+
+
+async def save_alerts(conn: asyncpg.Connection, alerts: Iterable[Any]) -> None:
+    rows = []
+    for alert in alerts:
+        row = alert_row(alert)
+        row["details"] = json.dumps(row["details"])
+        rows.append(tuple(row[c] for c in ALERT_COLUMNS))
+    await _upsert(conn, "alerts", ALERT_COLUMNS, ALERT_TYPES, rows)
+
+
+CASE_COLUMNS = (
+    "case_id",
+    "area",
+    "level",
+    "category",
+    "gbv_type",
+    "opened_at",
+    "seq",
+    "unregistered_worker",
+    "verified",
+    "agency_id",
+    "assigned",
+    "unassigned_since",
+    "closed",
+    "due_on",
+    "due_clock",
+)
+CASE_TYPES = (
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "int",
+    "bool",
+    "bool",
+    "text",
+    "bool",
+    "timestamptz",
+    "bool",
+    "date",
+    "text",
+)
+ALERT_TYPES = (
+    "uuid",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "bool",
+    "jsonb",
+    "text",
+    "int",
+    "text",
+    "timestamptz",
+    "text",
+    "timestamptz",
+    "text",
+    "bool",
+)
+
+
+def _case_row(case_id: str, state: AlertState) -> tuple[Any, ...]:
+    c = state.cases[case_id]
+    return (
+        case_id,
+        c.area,
+        c.level,
+        c.category,
+        c.gbv_type,
+        c.opened_at,
+        c.seq,
+        c.unregistered_worker,
+        c.verified,
+        c.agency_id,
+        c.assigned,
+        c.unassigned_since,
+        c.closed,
+        c.due_on,
+        c.due_clock,
+    )
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    return [[row[i] for row in rows] for i in range(width)]
+
+
+def _select(names: Sequence[str], types: Sequence[str]) -> str:
+    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
+    return f"SELECT * FROM unnest({arrays}) AS x({', '.join(names)})"
+
+
+async def _upsert(
+    conn: asyncpg.Connection,
+    table: str,
+    names: Sequence[str],
+    types: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    key: Sequence[str] | None = None,
+) -> None:
+    if not rows:
+        return
+    key = key or names[:1]
+    updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in key)
+    await conn.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) {_select(names, types)}"
+        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
+        *_columns(rows, len(names)),
+    )
+
+
+async def _insert_new(
+    conn: asyncpg.Connection,
+    table: str,
+    names: Sequence[str],
+    types: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    if rows:
+        await conn.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) {_select(names, types)}"
+            " ON CONFLICT DO NOTHING",
+            *_columns(rows, len(names)),
+        )
+
+
+async def _replace_children(
+    conn: asyncpg.Connection,
+    table: str,
+    parent: str,
+    parents: Sequence[str],
+    names: Sequence[str],
+    types: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """The rows of ``parents`` become exactly ``rows`` (windows shrink as well as grow)."""
+    if not parents:
+        return
+    await conn.execute(f"DELETE FROM {table} WHERE {parent} = ANY($1::text[])", list(parents))
+    await _insert_new(conn, table, names, types, rows)
