@@ -30,7 +30,7 @@ from fastapi import FastAPI
 
 from pantau.local.procs import free_port
 from services.alerts.app import create_app
-from services.alerts.clock import ManualClock
+from services.alerts.clock import Clock
 from services.alerts.intake import CONSUMER
 from services.alerts.settings import AlertsSettings
 from services.alerts.ticker import behind, end_offsets
@@ -51,7 +51,7 @@ def auth(role: str, area: str, sub: str | None = None) -> dict[str, str]:
 class AlertsRun:
     app: FastAPI
     client: httpx.AsyncClient
-    clock: ManualClock
+    clock: Clock
     dsn: str
     settings: AlertsSettings
 
@@ -84,7 +84,7 @@ def alerts_settings(factory: Any, dsn: str, **overrides: Any) -> AlertsSettings:
 
 
 @asynccontextmanager
-async def running_alerts(settings: AlertsSettings, clock: ManualClock) -> AsyncIterator[AlertsRun]:
+async def running_alerts(settings: AlertsSettings, clock: Clock) -> AsyncIterator[AlertsRun]:
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
