@@ -86,6 +86,13 @@ class AlertsSettings(ServiceSettings, RuleSettings):
         le=300,
         description="a comment line on an idle live stream this often (proxies keep it open)",
     )
+    stream_lifetime_seconds: float = Field(
+        default=3600,
+        gt=0,
+        le=86_400,
+        description="a live stream ends after this long; the client reconnects (with "
+        "Last-Event-ID, missing nothing) and shows its token again",
+    )
     stream_buffer: int = Field(
         default=5_000,
         ge=100,

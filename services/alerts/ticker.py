@@ -54,8 +54,8 @@ async def end_offsets(bootstrap_servers: str, within: float = 10.0) -> Offsets:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers, enable_auto_commit=False, client_id="pantau-alerts"
     )
-    await consumer.start()
     try:
+        await consumer.start()
         wanted = [TopicPartition(t, p) for t in TOPICS for p in range(PARTITIONS[t])]
         consumer.assign(wanted)
         listed = await consumer.end_offsets(wanted)

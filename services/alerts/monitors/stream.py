@@ -4,8 +4,9 @@ Each change of ``alert_log`` the caller may see is one event: ``id`` its ``seq``
 all alert changes), ``event`` its type, ``data`` the alert after it (JSON). A client that
 reconnects with ``Last-Event-ID`` (browsers do so by themselves) gets every change after that id
 and none twice; a board that has just read a page opens the stream ``after`` the page's
-``position``. Keep-alive comment lines go out while nothing happens (sse-starlette's ping), and a
-stream ends after :data:`LIFETIME_SECONDS`, so a long-lived client shows its token again.
+``position``. Keep-alive comment lines go out while nothing happens (sse-starlette's ping), and
+a stream ends after ``ALERTS_STREAM_LIFETIME_SECONDS``, so a long-lived client shows its token
+again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from shared.service import audit
 from shared.service.db import transaction
 
 MAX_POSITION = 10**18 - 1
-LIFETIME_SECONDS = 3600.0
 RETRY_MS = 3_000  # how soon a browser reconnects
 _PAGE = 500
 _WAIT_SECONDS = 30.0
@@ -43,13 +43,13 @@ async def open_stream(
         await audit.record(conn, principal, "alert.stream", area=within)
     start = feed.head if after is None else after
     return EventSourceResponse(
-        changes(feed, within, start),
+        changes(feed, within, start, settings.stream_lifetime_seconds),
         ping=settings.stream_keepalive_seconds,
     )
 
 
 async def changes(
-    feed: AlertFeed, within: str, last: int, lifetime: float = LIFETIME_SECONDS
+    feed: AlertFeed, within: str, last: int, lifetime: float
 ) -> AsyncIterator[ServerSentEvent]:
     """The events after ``last`` visible in ``within``, as they come, until ``lifetime``."""
     yield ServerSentEvent(comment="alerts", retry=RETRY_MS)

@@ -195,8 +195,9 @@ async def follow(
     `alert-acknowledged`, `alert-resolved`), in the order they were committed, each once. The
     SSE `id` orders all alert changes: a client that reconnects with `Last-Event-ID` gets every
     change after it, none twice. Without either, the stream starts at the latest change. An idle
-    stream gets a comment line every `ALERTS_STREAM_KEEPALIVE_SECONDS`; a stream ends after an
-    hour (the client reconnects, and its token is checked again)."""
+    stream gets a comment line every 15 seconds (`ALERTS_STREAM_KEEPALIVE_SECONDS`); a stream
+    ends after an hour (`ALERTS_STREAM_LIFETIME_SECONDS`): the client reconnects and its token
+    is checked again."""
     within = area or principal.area
     require_area(principal, within)
     limits = limits_of(request)
