@@ -38,7 +38,7 @@ DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 DATABASE_SERVICES = ("registry", "cases", "alerts", "reporting")
 # The app services this compose file runs, with their contract ports (docs/contract.md).
-APP_PORTS = {"registry": 8001, "cases": 8002, "reporting": 8004}
+APP_PORTS = {"registry": 8001, "cases": 8002, "alerts": 8003, "reporting": 8004}
 PROMISED_COMMANDS = {"dev", "token", "serve", "migrate", "replay", "simulate", "compare"}
 PANTAU_IMAGE = "pantau:"
 SECRET_ENV = {
