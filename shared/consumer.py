@@ -241,6 +241,7 @@ class IdempotentConsumer:
             batch=True,
             max_records=self.batch_size,
             max_partition_fetch_bytes=self.settings.consumer_fetch_bytes,
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             auto_offset_reset="earliest",
             # Commit when the handler returns (after the DB commit); rewind the batch if it raises.
             ack_policy=AckPolicy.NACK_ON_ERROR,

@@ -156,6 +156,14 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(default=2_000, ge=1)
     relay_poll_seconds: float = Field(default=0.5, gt=0)
     consumer_batch_size: int = Field(default=2_000, ge=1)
+    consumer_fetch_max_wait_ms: int = Field(
+        default=500,
+        ge=1,
+        le=60_000,
+        description="how long the broker may hold a fetch that has nothing new (Kafka's "
+        "fetch.max.wait.ms). Apache Kafka answers as soon as a record arrives; Tansu answers "
+        "only when this runs out, so it bounds how soon a consumer there sees a new record",
+    )
     consumer_fetch_bytes: int = Field(
         default=1 << 20,
         ge=1 << 16,

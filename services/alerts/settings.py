@@ -62,6 +62,13 @@ class AlertsSettings(ServiceSettings, RuleSettings):
     default_port: ClassVar[int] = 8003
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/pantau_alerts"
+    # Alerts must be told within seconds, and the broker of `pantau dev` and the tests (Tansu)
+    # holds a fetch for this long even when records arrive meanwhile (Apache Kafka does not).
+    consumer_fetch_max_wait_ms: int = Field(default=10, ge=1, le=60_000)
+    # A replay (a new database, a restart after a long stop) commits fewer, larger batches;
+    # a live log still gives small ones at once.
+    consumer_batch_size: int = Field(default=10_000, ge=1)
+    consumer_fetch_bytes: int = Field(default=4 << 20, ge=1 << 16)
     consumer_group: str = Field(
         default="alerts",
         description="Kafka consumer group of the rules (one group per alerts database)",

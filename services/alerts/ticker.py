@@ -27,7 +27,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.alerts.intake import CONSUMER, TOPICS
-from services.alerts.keeper import EngineKeeper
+from services.alerts.keeper import EngineKeeper, keep_out_of_collections
 from services.alerts.settings import AlertsSettings
 from shared.consumer import read_positions
 from shared.contract.topics import PARTITIONS
@@ -92,6 +92,7 @@ class ClockLoop:
     async def run(self) -> None:
         await self.wait_for_catch_up()
         self.keeper.caught_up = True
+        keep_out_of_collections()  # the state built while catching up
         log.info("clock loop started: the consumer has caught up")
         first = True
         while True:

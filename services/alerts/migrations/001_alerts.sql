@@ -120,7 +120,7 @@ CREATE TABLE alert_log (
     type     text NOT NULL,                   -- alert-raised, alert-acknowledged, alert-resolved
     area     text COLLATE "C" NOT NULL,
     at       timestamptz NOT NULL,
-    alert    jsonb NOT NULL                   -- the alert as it stands after the change
+    alert    json NOT NULL                    -- the alert as it stands after the change
 );
 
 CREATE FUNCTION alert_log_notify() RETURNS trigger LANGUAGE plpgsql AS $$
