@@ -11,7 +11,9 @@ and waits until the consumer's stored positions reach them; until then batches l
 checks alone. So after a restart, an assignment or a return still waiting in the log is read
 before its deadline is judged, and a deadline that passed while the service was down fires once,
 on the first tick after the catch-up. The due checks are stored, so nothing is lost across a
-restart, and a check that ran is deleted with its effects, so nothing fires twice.
+restart, and a check that ran is deleted with its effects, so nothing fires twice. That first
+tick plans every check again (``RulesEngine.replan``): a threshold changed while the service was
+stopped applies to every subject, not only to those the next events touch.
 """
 
 from __future__ import annotations
@@ -97,7 +99,9 @@ class ClockLoop:
         first = True
         while True:
             try:
-                if first or self._due():
+                if first:
+                    await self.tick(replan=True)
+                elif self._due():
                     await self.tick()
                 first = False
             except Exception as exc:
@@ -106,9 +110,11 @@ class ClockLoop:
                 continue
             await self.keeper.changed(self._sleep())
 
-    async def tick(self) -> None:
+    async def tick(self, *, replan: bool = False) -> None:
+        """Run the checks due by now. ``replan`` (the first tick after a start) plans every
+        check again first, so thresholds changed since the last run apply to every subject."""
         async with transaction(self.pool) as conn:
-            await self.keeper.step(conn, lambda engine: engine.tick())
+            await self.keeper.step(conn, lambda e: e.replan() if replan else e.tick())
         self.ticks += 1
 
     def _due(self) -> bool:

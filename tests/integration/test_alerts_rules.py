@@ -172,3 +172,27 @@ async def test_an_assignment_still_in_the_log_is_read_before_the_deadline_is_jud
 
     assert await _rules_raised(dsn, {case.subject}) == Counter()
     assert await _stored(dsn, "SELECT 1 FROM due WHERE about = $1", case.subject) == []
+
+
+async def test_a_threshold_changed_while_the_service_was_down_applies_at_restart(
+    dsn, service_settings, kafka_bootstrap
+):
+    clock = ManualClock(START)
+    log = Stream(clock)
+    case = log.opened(KUPANG_1)  # 72 hours, as the service runs now
+    settings = alerts_settings(service_settings, dsn)
+    async with running_alerts(settings, clock) as run:
+        await publish(kafka_bootstrap, [case])
+        await settled(run, kafka_bootstrap)
+        await _ticked(run)
+
+    clock.advance(timedelta(hours=13))
+    shorter = alerts_settings(
+        service_settings, dsn, consumer_group=settings.consumer_group, case_unassigned_hours=12
+    )
+    async with running_alerts(shorter, clock) as run:
+        await _ticked(run)
+
+    assert await _rules_raised(dsn, {case.subject}) == Counter(
+        {("case_unassigned", case.subject): 1}
+    )
