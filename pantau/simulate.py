@@ -9,6 +9,7 @@ abroad (``procedural: false``), having left months or years before anyone record
 charged before and during placements, to listed and unlisted occupations (illegal fees and
 warnings), and about a third are **recorded late**: reported only after the placement that
 followed the charge had been recorded (the case the zero-cost rule must judge by the day charged).
+At the end one agency is suspended, and keeps charging fees in its name that day.
 
 Every write carries an ``Idempotency-Key``. A connection error, a timeout or a 429/502/503/504 is
 retried with backoff under the SAME key, so a request whose answer was lost is answered again by
@@ -46,6 +47,7 @@ DEFAULT_FEMALE_SHARE = 0.60
 NTT_SHARE = 0.35
 NON_PROCEDURAL_SHARE = 0.15
 LATE_FEE_SHARE = 0.35
+UNLICENSED_FEES = 2  # charged today by the agency suspended today
 OCCUPATIONS_FEMALE = [
     ("housekeeper", 55),
     ("elderly_carer", 12),
@@ -427,6 +429,7 @@ class SimulationResult:
     aborted: str | None = None
     cases: CaseCounts | None = None  # the cases part of the run, when there was one
     services: ServiceCounts | None = None  # the services part of the run, when there was one
+    unlicensed_fees: int = 0  # fees charged today by the agency suspended today
 
     @property
     def total(self) -> int:
@@ -455,6 +458,8 @@ class SimulationResult:
             f"  returned   {done['return']:>7}",
             f"  fees       {done['fee']:>7}  ({fees}; {self.late_fees} recorded late, after the "
             "placement that followed the charge)",
+            f"  unlicensed {self.unlicensed_fees:>7}  fees charged today by an agency suspended "
+            "today (it kept recruiting)",
             f"  calls      {self.total:>7}  ({self.retries} retried under the same "
             f"Idempotency-Key, {self.replayed} replayed by the registry, "
             f"{sum(self.refused.values())} refused)",
@@ -727,6 +732,11 @@ async def simulate(
                     )
                 except RegistryUnreachable as exc:
                     result.aborted = str(exc)
+            if result.aborted is None:
+                try:
+                    await _suspended_recruiter(writer, lives, [r.worker for r in recorded], result)
+                except RegistryUnreachable as exc:
+                    result.aborted = str(exc)
             if cases_url is not None and tokens is not None and result.aborted is None:
                 result.cases = CaseCounts(url=cases_url)
                 policy, cases_rng = retry or RetryPolicy(), random.Random(f"{seed}-cases")
@@ -744,6 +754,29 @@ async def simulate(
                     )
     result.seconds = time.monotonic() - started
     return result
+
+
+async def _suspended_recruiter(
+    writer: _Writer, lives: Lives, recorded: list[CaseWorker], result: SimulationResult
+) -> None:
+    """The ministry suspends one of the run's agencies today (illegal fees), and it keeps
+    recruiting: fees charged today in its name are recorded for a few placed workers (the
+    alerts service's ``unlicensed_agency``). Nothing happens for a caller who may not suspend."""
+    placed = [w for w in recorded if w.departed_on is not None][:UNLICENSED_FEES]
+    if not lives.agencies or not placed:
+        return
+    agency = lives.agencies[0]
+    suspended = await writer.post(
+        "suspend", f"/v1/agencies/{agency}/suspension", {"reason": "illegal_fees"}
+    )
+    if suspended is None:
+        return
+    for worker in placed:
+        body = {**lives.fee(lives.today, ABROAD_COMPONENTS), "agency_id": agency}
+        answer = await writer.post("fee", f"/v1/workers/{worker.id}/fees", body)
+        if answer is not None:
+            result.fees[answer.get("legality", "unknown")] += 1
+            result.unlicensed_fees += 1
 
 
 async def _cases(

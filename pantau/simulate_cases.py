@@ -12,7 +12,10 @@ by hand; the automatic one is the alerts service's), closure (resolved, withdraw
 ended deadline clock), and a few reopenings. Some cases are about people never registered
 (village and sex only). A few reports come from workers' families without an account and are
 triaged by the officer who finds them in the list of untriaged reports: confirmed, merged into
-an open case of the village, or rejected.
+an open case of the village, or rejected. Last, a cluster: several people of one village complain
+this month of the same fraud, one entered with its documents incomplete nearly 30 days ago, none
+assigned yet (what the alerts service watches for: a village's surge, a deadline near, cases
+waiting for a case worker).
 
 Every call goes through the public HTTP API (tokens are minted for each officer, as ``pantau
 token`` would) and every write carries an ``Idempotency-Key`` and is retried under it, except
@@ -41,6 +44,7 @@ CASE_SHARE = 0.10  # registered workers who complain
 UNREGISTERED_SHARE = 0.15  # cases about people never registered, per case of a registered one
 REPORT_SHARE = 0.04  # reports by families, per worker
 MAX_REPORTS = 8  # per run: the public channel allows 10 a minute per address by default
+CLUSTER = 3  # complaints from one village this month (a surge: at least 3 cases in 30 days)
 ESCALATION_SHARE = 0.25
 REFERRAL_SHARE = 0.30
 REOPEN_SHARE = 0.05
@@ -144,6 +148,7 @@ class CaseCounts:
     reopened: int = 0
     reports: int = 0
     triaged: Counter[str] = field(default_factory=Counter)
+    cluster: int = 0  # complaints of the month's cluster in one village
     skipped: str | None = None  # why no (more) cases or reports were simulated
 
     def summary(self) -> list[str]:
@@ -158,6 +163,8 @@ class CaseCounts:
             f"{self.reopened} reopened)",
             f"  reports    {self.reports:>7}  by families, without an account (triaged: "
             f"{triaged or 'none'})",
+            f"  cluster    {self.cluster:>7}  complaints from one village this month, not yet "
+            "assigned",
         ]
         if self.skipped:
             lines.append(f"  cases stopped early: {self.skipped}")
@@ -369,6 +376,24 @@ class CaseSimulation:
         if case is not None:
             await self._life(case, intake)
 
+    async def cluster(self, village: str, workers: list[Worker]) -> None:
+        """:data:`CLUSTER` people of one village complain this month of the same job-offer
+        fraud: its registered ``workers`` first, then neighbours who left without registering.
+        The first was entered 27 days ago with its documents incomplete (its 30-day clock ends
+        within days); nobody has been assigned yet."""
+        for n in range(CLUSTER):
+            sex = workers[n].sex if n < len(workers) else "female"
+            intake = self._intake("job_offer_fraud", sex)
+            who = (
+                {"worker_id": workers[n].id}
+                if n < len(workers)
+                else {"village": village, "sex": sex}
+            )
+            intake.update(who, documents_complete=n > 0)
+            opened_on = self.today - timedelta(days=27 if n == 0 else self.rng.randint(1, 20))
+            if await self._open(intake, village, opened_on) is not None:
+                self.counts.cluster += 1
+
     async def unregistered(self, village: str) -> None:
         """A complaint about someone never registered: only a village and a sex."""
         category = _pick(self.rng, CATEGORIES)
@@ -474,3 +499,20 @@ async def simulate_cases(
     for worker in reporters:
         if not await simulation.report(worker):
             break
+    if workers:
+        await simulation.cluster(*cluster_of(workers))
+
+
+def cluster_of(workers: list[Worker]) -> tuple[str, list[Worker]]:
+    """A village of the regency with the most of the run's workers, the one with the fewest of
+    them (where a few complaints stand out most against the regency), and its workers."""
+    by_village: dict[str, list[Worker]] = {}
+    for worker in workers:
+        by_village.setdefault(worker.village, []).append(worker)
+    regencies = Counter(worker.village.rsplit(".", 2)[0] for worker in workers)
+    busiest = max(regencies, key=lambda code: (regencies[code], code))
+    village, found = min(
+        ((v, w) for v, w in by_village.items() if v.rsplit(".", 2)[0] == busiest),
+        key=lambda item: (len(item[1]), item[0]),
+    )
+    return village, found[:CLUSTER]

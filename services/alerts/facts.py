@@ -69,7 +69,7 @@ class CaseFacts:
     level: str
     category: str
     gbv_type: str | None
-    opened_at: datetime
+    opened_at: datetime  # the day it was registered (opened_on), else its event's time
     seq: int = 0
     unregistered_worker: bool = False  # opened with worker_id null
     verified: bool = True  # False: a report not yet triaged

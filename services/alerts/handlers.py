@@ -8,7 +8,8 @@ a second ``case-opened``); then it calls the rules that read what changed.
 Payloads are read from ``envelope.data`` as the consumer validated it against the contract
 (codes and ISO dates as JSON strings; unknown fields ignored). Read leniently where a field may
 be absent: no ``due_on`` means no deadline, no ``agency_id`` names no agency, no ``verified``
-means verified, and only ``"worker_id": null`` says the worker is unregistered.
+means verified, no ``opened_on`` dates a case by its event, and only ``"worker_id": null`` says
+the worker is unregistered.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from services.alerts.clock import start_of
 from services.alerts.facts import CaseFacts, WorkerFacts
 from services.alerts.jurisdiction import area_at
 from services.alerts.rules import (
@@ -164,12 +166,15 @@ def case_opened(ctx: RuleContext, env: Envelope) -> None:
             ctx.state.case_changed(env.subject)
         return
     data = env.data
+    # The windows count a case on the day it was registered, which may be long before the event
+    # for a complaint entered later; its wait for a case worker starts when it is entered.
+    opened_on = _day(data.get("opened_on"))
     case = ctx.state.cases[env.subject] = CaseFacts(
         area=env.area,
         level=data["level"],
         category=data["category"],
         gbv_type=data.get("gbv_type"),
-        opened_at=env.time,
+        opened_at=env.time if opened_on is None else min(env.time, start_of(opened_on)),
         seq=env.sequence,
         unregistered_worker="worker_id" in data and data["worker_id"] is None,
         verified=False,

@@ -110,7 +110,8 @@ async def test_lost_connections_and_answers_write_nothing_twice(dsn, db):
     assert counts["departures"] == done["depart"]
     assert counts["fees"] == done["fee"] == result.fees["illegal"] + result.fees["warning"]
     assert counts["agencies"] == done["agency"] == 5
-    events = sum(done[name] for name in ("register", "verify", "depart", "return", "fee"))
+    writes = ("register", "verify", "depart", "return", "fee", "suspend")
+    events = sum(done[name] for name in writes)
     assert counts["outbox"] - done["agency"] == events  # one event per write, none twice
     assert counts["idempotency_keys"] == result.total
 

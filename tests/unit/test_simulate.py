@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import random
 import uuid
 from collections import Counter
@@ -16,12 +17,15 @@ import pytest
 
 from pantau.simulate import (
     REGISTRATIONS_BEGIN,
+    UNLICENSED_FEES,
     Lives,
     Progress,
     RetryPolicy,
     SimulationResult,
     simulate,
 )
+from pantau.simulate_cases import Worker as CaseWorker
+from pantau.simulate_cases import cluster_of
 from pantau.simulate_services import Life, ServiceCounts, simulate_services
 from services.registry.deliveries.models import ServiceIn, SessionIn
 from services.registry.fees.legality import fee_legality
@@ -413,3 +417,29 @@ def test_services_prepare_most_procedural_departures_and_few_others():
     elsewhere = prepared[(True, False)] / departed[(True, False)]
     assert programme > 0.9 and 0.5 < elsewhere < 0.8, (programme, elsewhere)
     assert prepared[(False, True)] + prepared[(False, False)] == 0
+
+
+async def test_an_agency_suspended_today_keeps_charging_fees_in_its_name():
+    registry = Registry()
+    result = await _run(registry, workers=40)
+    posts = [r for r in registry.seen if r.method == "POST"]
+    (at,) = [i for i, r in enumerate(posts) if r.url.path.endswith("/suspension")]
+    agency = posts[at].url.path.split("/")[3]
+    later = [json.loads(r.content) for r in posts[at + 1 :] if r.url.path.endswith("/fees")]
+    assert len(later) == result.unlicensed_fees == UNLICENSED_FEES
+    assert all(f["agency_id"] == agency and f["charged_on"] == TODAY.isoformat() for f in later)
+    assert "unlicensed" in "\n".join(result.summary("http://registry"))
+
+
+def test_the_cluster_is_in_the_busiest_regency_s_quietest_village():
+    def worker(village: str, n: int) -> CaseWorker:
+        return CaseWorker(f"w-{village}-{n}", village, "female", TODAY, None, True)
+
+    workers = [
+        *(worker("53.71.01.1001", n) for n in range(4)),
+        worker("53.71.01.1003", 0),
+        worker("53.71.01.1002", 0),
+        *(worker("33.01.01.2001", n) for n in range(3)),
+    ]
+    village, found = cluster_of(workers)
+    assert village == "53.71.01.1002" and [w.id for w in found] == ["w-53.71.01.1002-0"]

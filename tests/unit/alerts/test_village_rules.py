@@ -146,3 +146,21 @@ def test_a_report_counts_where_triage_found_it():
     events = _surges(h.feed(h.log.triaged(report.subject, area=KUPANG_1)))
 
     assert summary(events) == [("alert-raised", "village_surge", KUPANG_1)]
+
+
+def _entered_late(h: Harness, village: str, opened_on: date):
+    """A case entered now for a complaint registered on ``opened_on``."""
+    case = h.log.opened(village)
+    return case.model_copy(update={"data": {**case.data, "opened_on": opened_on.isoformat()}})
+
+
+def test_a_case_counts_on_the_day_it_was_registered_not_the_day_it_was_entered():
+    h = Harness()
+    _kota_kupang(h)
+    _cases(h, KUPANG_2, 2)
+    old = START.date() - timedelta(days=40)  # outside the 30-day window
+    assert _surges(h.feed(*(_entered_late(h, KUPANG_1, old) for _ in range(3)))) == []
+
+    recent = START.date() - timedelta(days=10)
+    (raised,) = _surges(h.feed(*(_entered_late(h, KUPANG_1, recent) for _ in range(3))))
+    assert raised.alert.about == KUPANG_1
