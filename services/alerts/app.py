@@ -12,8 +12,10 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from services.alerts.clock import Clock, SystemClock
 from services.alerts.intake import CONSUMER, TOPICS, Intake
@@ -24,6 +26,7 @@ from services.alerts.settings import AlertsSettings
 from services.alerts.ticker import clock_loop
 from shared.service.app import Background, Consumer, Runtime, build_app
 from shared.service.db import transaction
+from shared.service.pages import html_page
 
 DESCRIPTION = """Rules over the registry's and the cases' streams: an illegal fee, an unlicensed
 agency acting, a case left unassigned or near or past its deadline, an agency named across
@@ -37,7 +40,8 @@ every level, the ministry and supervisors read the alerts of their area. Only mo
 acknowledged or resolved an alert and the resolving monitor's comment.
 
 **Live.** `GET /v1/alerts/stream` sends every alert change of your area as a server-sent event;
-reconnect with `Last-Event-ID` (browsers do) to get every change after it, none twice.
+reconnect with `Last-Event-ID` (browsers do) to get every change after it, none twice. The
+monitors' board at `/` (sign in at `/sign-in`) shows them as they come.
 
 **Errors.** 401 no or bad token; 403 outside your role or jurisdiction; 404 no such alert; 409
 the alert is already resolved; 422 a field is at fault, named in `loc` (values are never
@@ -53,6 +57,13 @@ carry it too, and an alert raised by an event carries that event's correlation i
 
 YOUNG_COLLECTION = 10_000
 TAGS = [{"name": "alerts", "description": "Alerts of your jurisdiction and their lifecycle"}]
+
+
+async def board() -> HTMLResponse:
+    """The monitors' board, on the front-end foundation (docs/frontend.md): signed in by the
+    session, it reads the alerts of the person's area and follows the live stream."""
+    page = resources.files("services.alerts") / "static" / "board.html"
+    return html_page(page.read_text(encoding="utf-8"))
 
 
 def create_app(settings: AlertsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -85,4 +96,5 @@ def create_app(settings: AlertsSettings | None = None, *, clock: Clock | None = 
         ],
     )
     app.state.keeper = keeper
+    app.add_api_route("/", board, response_class=HTMLResponse, include_in_schema=False)
     return app
