@@ -18,8 +18,9 @@ villages of three provinces, every rule fires), split in two:
 2. **Latency.** With the service caught up (the replayed history is its state), the rest of the
    stream is sent at a steady rate (default 1,000 events/s), each event stamped with the time it
    is sent, while the benchmark reads ``alerts.alert.v1``: for every ``alert-raised`` whose
-   ``causation_id`` is an event of this phase, the time from sending that event to reading the
-   alert (both in this process's clock) is one sample. The service's consumer, rules, database
+   ``causation_id`` is an event of this phase sent after a warm-up (``--warm-up``, 2 s), the
+   time from sending that event to reading the alert (both in this process's clock) is one
+   sample. The service's consumer, rules, database
    commit, outbox relay and the broker are all in the path.
 
 Targets (issue 19): p99 under 100 ms at 1,000 events/s; replay at least 20,000 events/s, on the
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -199,9 +201,14 @@ async def quiet(dsn: str, within: float = 600) -> None:
         await conn.close()
 
 
-async def latency(bootstrap: str, envelopes: list[Envelope], rate: float) -> dict[str, Any]:
-    """Send ``envelopes`` at ``rate`` per second, stamped now; time each ``alert-raised``."""
+async def latency(
+    bootstrap: str, envelopes: list[Envelope], rate: float, warm_up: float
+) -> dict[str, Any]:
+    """Send ``envelopes`` at ``rate`` per second, stamped now; time each ``alert-raised`` of
+    an event sent after the first ``warm_up`` seconds (the consumer wakes from its idle polling
+    and the first batches find their statements unprepared: that is not the steady state)."""
     sent_at: dict[str, float] = {}
+    timed = int(rate * warm_up)
     samples: list[float] = []
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5
@@ -243,7 +250,8 @@ async def latency(bootstrap: str, envelopes: list[Envelope], rate: float) -> dic
                 await asyncio.sleep(wait)
             live = envelope.model_copy(update={"time": datetime.now(UTC)})
             topic, key, value, headers = _record(live)
-            sent_at[str(live.id)] = time.perf_counter()
+            if i >= timed:
+                sent_at[str(live.id)] = time.perf_counter()
             await producer.send(topic, value, key=key, headers=headers)
         await producer.flush()
         achieved = len(envelopes) / (time.perf_counter() - started)
@@ -256,6 +264,7 @@ async def latency(bootstrap: str, envelopes: list[Envelope], rate: float) -> dic
     ms = [s * 1000 for s in samples]
     return {
         "events": len(envelopes),
+        "warm_up_events": timed,
         "rate_asked": rate,
         "rate_achieved": achieved,
         "alerts_timed": len(ms),
@@ -271,6 +280,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     stream = synthetic_stream(workers=args.workers)
     live_count = min(int(args.rate * args.seconds), len(stream) // 3)
     history, live = stream[:-live_count], stream[-live_count:]
+    # The stream is a large heap of this process's own: out of the collector's walks, or a full
+    # collection would pause the sending and the reading of the latency part and be timed too.
+    gc.collect()
+    gc.freeze()
     with bench_infra() as infra:
         await ensure_topics(infra.bootstrap, all_topics())
         await publish_all(infra.bootstrap, history)
@@ -288,7 +301,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 await conn.close()
             cpu_before_live = process_cpu_seconds(pid)
-            timed = await latency(infra.bootstrap, live, args.rate)
+            timed = await latency(infra.bootstrap, live, args.rate, args.warm_up)
             live_cpu = process_cpu_seconds(pid) - cpu_before_live
         result: dict[str, Any] = {
             "machine": f"{os.cpu_count()} cores",
@@ -325,7 +338,8 @@ def report(result: dict[str, Any]) -> str:
         f"({replay['per_service_cpu_second']:,.0f} per second of the service's CPU; "
         f"{replay['machine_cores_busy']:.1f} of {result['machine']} busy) | ≥ 20,000 events/s |",
         f"| event → `alert-raised` on the topic at {live['rate_achieved']:,.0f} events/s "
-        f"({live['events']:,} events, {live['alerts_timed']:,} alerts timed) | "
+        f"({live['events']:,} events, the first {live['warm_up_events']:,} untimed; "
+        f"{live['alerts_timed']:,} alerts timed) | "
         f"**p50 {live['p50_ms']:.1f} ms, p99 {live['p99_ms']:.1f} ms** "
         f"(max {live['max_ms']:.0f} ms; service CPU {live['service_cpu_ms_per_event']:.2f} ms "
         f"per event) | p99 < 100 ms |",
@@ -341,6 +355,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=50_000, help="workers in the stream")
     parser.add_argument("--rate", type=float, default=1_000, help="events/s in the latency part")
     parser.add_argument("--seconds", type=float, default=30, help="length of the latency part")
+    parser.add_argument(
+        "--warm-up", type=float, default=2, help="seconds of the latency part not timed"
+    )
     return parser.parse_args(argv)
 
 
