@@ -6,17 +6,17 @@ things change it: a consumed batch (:mod:`services.alerts.intake`), the clock
 (:mod:`services.alerts.ticker`) and a monitor (:mod:`services.alerts.monitors`). Each goes
 through :meth:`EngineKeeper.step`, inside its database transaction:
 
-1. lock the ``engine_state`` row (writers take turns, across processes too) and read its
-   version;
-2. if the state in memory is not that version (never loaded; a step that failed or whose
+1. lock the ``engine_state`` row (writers take turns, across processes too) and count the step
+   in its version;
+2. if the state in memory is not the version before (never loaded; a step that failed or whose
    transaction did not commit; another process wrote), load it again from the tables;
-3. run the step on the engine, write the rows it changed, its alert events to the outbox
-   (``alerts.alert.v1``) and to the stream's ``alert_log``, and the next version.
+3. run the step on the engine, write the rows it changed and its alert events to the outbox
+   (``alerts.alert.v1``) and to the stream's ``alert_log``.
 
-The in-memory state is taken as that next version only once everything is written; the row
-lock keeps the next writer waiting until this transaction has committed or rolled back, and a
-rollback leaves the stored version behind the one in memory, so the next step reloads. Nothing
-a failed step did in memory survives it.
+The in-memory state is taken as the new version only once everything is written; the row lock
+keeps the next writer waiting until this transaction has committed or rolled back, and a
+rollback takes the stored version back behind the one in memory, so the next step reloads.
+Nothing a failed step did in memory survives it.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ Step = Callable[[RulesEngine], list[AlertEvent]]
 # The correlation id of each alert event: its cause's (an event of the batch), or one for all.
 Correlation = Mapping[uuid.UUID, str | None] | str | None
 
-_LOCK_VERSION = "SELECT version FROM engine_state WHERE id = 1 FOR UPDATE"
-_SET_VERSION = "UPDATE engine_state SET version = $1 WHERE id = 1"
+# Locks the row (until the transaction ends) and counts this step in one round trip; a rollback
+# takes the count back with everything else.
+_NEXT_VERSION = "UPDATE engine_state SET version = version + 1 WHERE id = 1 RETURNING version"
 _LOG = (
     "INSERT INTO alert_log (alert_id, type, area, at, alert)"
     " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::json[])"
@@ -82,16 +83,15 @@ class EngineKeeper:
         if not conn.is_in_transaction():
             raise RuntimeError("EngineKeeper.step must run inside the caller's transaction")
         async with self._lock:
-            stored: int = await conn.fetchval(_LOCK_VERSION)
+            version: int = await conn.fetchval(_NEXT_VERSION)
             engine = self._engine
-            if engine is None or self._version != stored:
+            if engine is None or self._version != version - 1:
                 engine = await self._load(conn)
             self._version = None
             events = work(engine)
             await self._store.save(conn, engine.state, engine.state.take_changes())
             await _publish(conn, events, correlation)
-            await conn.execute(_SET_VERSION, stored + 1)
-            self._version = stored + 1
+            self._version = version
         self._changed.set()
         return events
 
