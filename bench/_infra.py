@@ -7,17 +7,25 @@ as a real server would run) are started and stopped again.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from pantau.local.postgres import LocalPostgres, create_database, replace_database
+from pantau.local.procs import terminate
 from pantau.local.tansu import TansuBroker
 from shared.settings import DEV_MODE_VARIABLE
+
+RESULTS = Path(__file__).parent / "results"
 
 # Benchmarks run services (`pantau serve`) on throw-away infrastructure with the development
 # secrets, which `pantau serve` refuses outside development mode.
@@ -65,6 +73,40 @@ def bench_infra() -> Iterator[BenchInfra]:
             postgres.stop()
         if broker is not None:
             broker.stop()
+
+
+@asynccontextmanager
+async def service_process(
+    service: str, env: dict[str, str], port: int
+) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """``pantau serve SERVICE --port PORT`` with ``env``, as deployed (its log in
+    ``bench/results/<service>-server.log``), once ``/health/ready`` answers 200; stopped after.
+    RuntimeError when it exits or is not ready within 30 seconds."""
+    log_path = RESULTS / f"{service}-server.log"
+    server = _serve(service, env, port, log_path)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as probe:
+            for _ in range(300):
+                try:
+                    if (await probe.get("/health/ready")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if server.poll() is not None:
+                    raise RuntimeError(f"{service} exited (see {log_path})")
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError(f"{service} did not become ready (see {log_path})")
+        yield server
+    finally:
+        terminate(server)
+
+
+def _serve(service: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    RESULTS.mkdir(exist_ok=True)
+    command = [sys.executable, "-m", "pantau.cli", "serve", service, "--port", str(port)]
+    with open(log, "ab") as stderr:
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def _cpu_seconds(stat: str) -> tuple[str, float]:

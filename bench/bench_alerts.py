@@ -35,8 +35,6 @@ import gc
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,12 +43,17 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bench._infra import BenchInfra, bench_infra, machine_cpu, process_cpu_seconds
+from bench._infra import (
+    BenchInfra,
+    bench_infra,
+    machine_cpu,
+    process_cpu_seconds,
+    service_process,
+)
 from bench.bench_alert_rules import synthetic_stream
-from pantau.local.procs import free_port, terminate
+from pantau.local.procs import free_port
 from services.alerts.intake import CONSUMER, TOPICS
 from services.alerts.ticker import behind, end_offsets
 from shared.consumer import read_positions
@@ -124,31 +127,8 @@ async def alerts_server(infra: BenchInfra) -> AsyncIterator[tuple[str, str, int]
         "ALERTS_MIGRATE_ON_START": "false",
         "ALERTS_ACCESS_LOG": "false",
     }
-    server = start_server(env, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=5) as probe:
-            for _ in range(600):
-                try:
-                    if (await probe.get("/health/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None:
-                    raise RuntimeError("alerts exited (see bench/results/alerts-server.log)")
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("alerts did not become ready (see alerts-server.log)")
-        yield url, dsn, server.pid
-    finally:
-        terminate(server)
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """The service as a real server process, its log in bench/results/alerts-server.log."""
-    command = [sys.executable, "-m", "pantau.cli", "serve", "alerts", "--port", str(port)]
-    with open(RESULTS / "alerts-server.log", "wb") as log:
-        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    async with service_process("alerts", env, port) as server:
+        yield f"http://127.0.0.1:{port}", dsn, server.pid
 
 
 async def replay(

@@ -31,7 +31,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -42,12 +41,17 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 
-from bench._infra import BenchInfra, bench_infra, machine_cpu, process_cpu_seconds
+from bench._infra import (
+    BenchInfra,
+    bench_infra,
+    machine_cpu,
+    process_cpu_seconds,
+    service_process,
+)
 from bench.bench_registry import EventCounter, outbox_drained, start_offsets
 from bench.bench_reporting import raw_consume
-from pantau.local.procs import free_port, terminate
+from pantau.local.procs import free_port
 from pantau.simulate import COMPONENTS, DESTINATIONS, Population
 from pantau.simulate_cases import CATEGORIES, GBV_OF
 from shared.auth import issue_token
@@ -94,35 +98,8 @@ async def cases_server(
         # The benchmark's client is one address: the public-report limit is not what is measured.
         "CASES_RATE_LIMITS_ENABLED": "false",
     }
-    server = start_server(env, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=5) as probe:
-            for _ in range(300):
-                try:
-                    if (await probe.get("/health/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None:
-                    raise RuntimeError("the cases service exited (bench/results/cases-server.log)")
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("the cases service did not become ready (cases-server.log)")
-        yield url, dsn, server
-    finally:
-        terminate(server)
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """``pantau serve cases``, its log in bench/results/cases-server.log."""
-    with open(RESULTS / "cases-server.log", "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "pantau.cli", "serve", "cases", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
+    async with service_process("cases", env, port) as server:
+        yield f"http://127.0.0.1:{port}", dsn, server
 
 
 # -- 1. intake through HTTP ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import cast
 
 import asyncpg
 
+from services.alerts.monitors.repository import within_sql
 from services.alerts.settings import AlertsSettings
 from shared.areas import is_within
 from shared.logging import get_logger
@@ -40,18 +41,6 @@ class Change:
     type: str
     area: str
     alert: str
-
-
-def within_sql(column: str, within: str, first_param: int) -> tuple[str, list[str]]:
-    """SQL and parameters selecting rows whose ``column`` (an area code, C collation) is
-    ``within`` or under it: everything under X lies in the byte range [X + ".", X + "/")."""
-    if within == "ID":
-        return "TRUE", []
-    a, b, c = (f"${first_param + i}" for i in range(3))
-    return (
-        f"({column} = {a} OR ({column} >= {b} AND {column} < {c}))",
-        [within, within + ".", within + "/"],
-    )
 
 
 class AlertFeed:

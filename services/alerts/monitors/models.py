@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.alerts.lifecycle import MONITOR_NOTES, Alert
 from shared.areas import NATION, areas
 from shared.contract.codes import AlertResolution, AlertRule, AlertStatus, Level, Severity
+from shared.contract.envelope import AREA_CODE
 from shared.fields import Text
 
-AREA_CODE_PATTERN = r"^(ID|\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?)$"
+AREA_CODE_PATTERN = AREA_CODE
 MAX_COMMENT = 1_000
 
 

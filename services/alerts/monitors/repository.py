@@ -11,13 +11,25 @@ from typing import Any, cast
 
 import asyncpg
 
-from services.alerts.monitors.feed import within_sql
 from services.alerts.monitors.models import about_name, area_name
 from services.alerts.store import ALERT_COLUMNS
+from shared.areas import NATION
 from shared.contract.codes import AlertRule, AlertStatus
 
 _COLUMNS = ", ".join((*ALERT_COLUMNS, "comment"))
 MONITOR_ONLY = ("acknowledged_by", "resolved_by", "comment")
+
+
+def within_sql(column: str, within: str, first_param: int) -> tuple[str, list[str]]:
+    """SQL and parameters selecting rows whose ``column`` (an area code, C collation) is
+    ``within`` or under it: everything under X lies in the byte range [X + ".", X + "/")."""
+    if within == NATION:
+        return "TRUE", []
+    a, b, c = (f"${first_param + i}" for i in range(3))
+    return (
+        f"({column} = {a} OR ({column} >= {b} AND {column} < {c}))",
+        [within, within + ".", within + "/"],
+    )
 
 
 def as_alert_out(row: asyncpg.Record, *, monitor: bool) -> dict[str, Any]:
