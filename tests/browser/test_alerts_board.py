@@ -47,7 +47,7 @@ async def test_alerts_appear_live_and_steps_on_one_board_reach_the_other(
     await open_board(phone, base, sign_in, "monitor", WEST)
     await open_board(outsider, base, sign_in, "monitor", EAST)
     assert await page.text_content("[data-testid=area-name]") == (
-        f"KABUPATEN PULAU MOROTAI ({WEST})"
+        f"Kabupaten Pulau Morotai ({WEST})"
     )
 
     log = Stream()
@@ -71,7 +71,7 @@ async def test_alerts_appear_live_and_steps_on_one_board_reach_the_other(
     await alert_about(page, worker.subject).locator("[data-testid=acknowledge]").click()
     for board in (page, phone):
         status = alert_about(board, worker.subject).locator("[data-testid=status]")
-        await expect(status).to_have_text("Diakui")
+        await expect(status).to_have_text("Sudah ditanggapi")
     await screenshot(phone, "acknowledged-phone")
     assert await phone.evaluate("document.documentElement.scrollWidth") <= 390
 
@@ -109,11 +109,11 @@ async def test_an_officer_reads_the_board_without_acting(
         settings.kafka_bootstrap_servers, [worker, log.fee(worker.subject, component="other")]
     )
     alert = alert_about(page, worker.subject)
-    await expect(alert.locator("[data-testid=rule]")).to_have_text("Biaya dibebankan")
+    await expect(alert.locator("[data-testid=rule]")).to_have_text("Biaya yang perlu diperhatikan")
     await expect(alert.locator("button")).to_have_count(0)
     # In English on request.
     await page.click(".p-bar-end button[lang=en]")
-    await expect(alert.locator("[data-testid=rule]")).to_have_text("Fee charged")
+    await expect(alert.locator("[data-testid=rule]")).to_have_text("Fee warning")
     assert page_log.errors == [] and page_log.blocked == []
 
 
@@ -159,5 +159,5 @@ async def test_a_fee_recorded_at_the_registry_appears_on_an_open_board(
 
     alert = alert_about(page, worker_id)
     await expect(alert.locator("[data-testid=rule]")).to_have_text("Biaya ilegal")
-    await expect(alert).to_contain_text("KOTA KUPANG (53.71)")
+    await expect(alert).to_contain_text("Kota Kupang (53.71)")
     assert page_log.errors == [] and page_log.blocked == []

@@ -35,7 +35,7 @@
       "board.comment": "Komentar (tidak wajib, hanya untuk pemantau)",
       "board.resolve": "Selesaikan…",
       "board.resolve.confirm": "Selesaikan",
-      "board.acknowledge": "Akui",
+      "board.acknowledge": "Tanggapi",
       "board.cancel": "Batal",
       "board.live": "Langsung: perubahan tampil seketika",
       "board.connecting": "Menyambung ke aliran peringatan…",
@@ -47,7 +47,7 @@
       "board.level": "tingkat yang bertindak",
       "board.about": "tentang",
       "board.raised": "muncul",
-      "board.acknowledged": "diakui",
+      "board.acknowledged": "ditanggapi",
       "board.resolved": "diselesaikan",
       "board.by": "oleh {who}",
       "board.comment.shown": "komentar",
@@ -55,28 +55,6 @@
       "about.case": "kasus {id}",
       "about.agency": "agensi {id}",
       "about.village": "desa {name}",
-      "severity.critical": "Kritis",
-      "severity.warning": "Peringatan",
-      "severity.info": "Info",
-      "status.open": "Terbuka",
-      "status.acknowledged": "Diakui",
-      "status.resolved": "Selesai",
-      "rule.illegal_fee": "Biaya ilegal",
-      "rule.fee_warning": "Biaya dibebankan",
-      "rule.unlicensed_agency": "Agensi tanpa izin",
-      "rule.case_unassigned": "Kasus belum ada pendamping",
-      "rule.case_deadline_near": "Tenggat kasus mendekat",
-      "rule.case_overdue": "Tenggat kasus terlewati",
-      "rule.agency_hotspot": "Agensi di banyak desa",
-      "rule.village_surge": "Lonjakan pengaduan di desa",
-      "rule.return_overdue": "Kepulangan terlambat",
-      "rule.non_procedural": "Non-prosedural",
-      "resolution.action_taken": "Tindakan diambil",
-      "resolution.referred": "Dirujuk",
-      "resolution.false_alarm": "Peringatan keliru",
-      "resolution.duplicate": "Duplikat",
-      "resolution.no_action_needed": "Tidak perlu tindakan",
-      "resolution.condition_cleared": "Kondisi sudah berakhir",
       "detail.component": "komponen biaya",
       "detail.charged_on": "tanggal biaya",
       "detail.due_on": "tenggat",
@@ -126,28 +104,6 @@
       "about.case": "case {id}",
       "about.agency": "agency {id}",
       "about.village": "village {name}",
-      "severity.critical": "Critical",
-      "severity.warning": "Warning",
-      "severity.info": "Info",
-      "status.open": "Open",
-      "status.acknowledged": "Acknowledged",
-      "status.resolved": "Resolved",
-      "rule.illegal_fee": "Illegal fee",
-      "rule.fee_warning": "Fee charged",
-      "rule.unlicensed_agency": "Unlicensed agency",
-      "rule.case_unassigned": "Case without a case worker",
-      "rule.case_deadline_near": "Case deadline near",
-      "rule.case_overdue": "Case deadline passed",
-      "rule.agency_hotspot": "Agency in many villages",
-      "rule.village_surge": "Surge of complaints in a village",
-      "rule.return_overdue": "Return overdue",
-      "rule.non_procedural": "Non-procedural",
-      "resolution.action_taken": "Action taken",
-      "resolution.referred": "Referred",
-      "resolution.false_alarm": "False alarm",
-      "resolution.duplicate": "Duplicate",
-      "resolution.no_action_needed": "No action needed",
-      "resolution.condition_cleared": "Condition ended",
       "detail.component": "fee component",
       "detail.charged_on": "charged on",
       "detail.due_on": "deadline",
@@ -198,14 +154,21 @@
 
   // -- the list ------------------------------------------------------------------------------
   function aboutText(a) {
-    if (a.about_name) return P.t("about.village", { name: `${a.about_name} (${a.about})` });
+    if (a.about_name) {
+      return P.t("about.village", { name: `${P.fmt.areaName(a.about_name)} (${a.about})` });
+    }
     const kind = a.rule.startsWith("case_") ? "case"
       : ["unlicensed_agency", "agency_hotspot"].includes(a.rule) ? "agency"
       : a.rule === "non_procedural" && a.details && a.details.category ? "case" : "worker";
     return P.t(`about.${kind}`, { id: short(a.about) });
   }
 
+  // Details that are codes of a contract list, said as words.
+  const DETAIL_LISTS = { component: "fee_component", category: "case_category",
+                         due_clock: "due_clock" };
+
   function detailText(key, value) {
+    if (DETAIL_LISTS[key]) return P.codes.label(DETAIL_LISTS[key], value);
     if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return P.fmt.date(value);
     if (/^\d{4}-\d{2}-\d{2}T/.test(value)) return P.fmt.dateTime(value);
     if (/_id$/.test(key)) return short(value);
@@ -223,14 +186,14 @@
                                  "data-about": a.about });
     if (fresh.has(a.id)) li.classList.add("fresh");
     const title = P.element("h3");
-    title.append(P.element("span", { class: `sev ${a.severity}` }, P.t(`severity.${a.severity}`)),
-                 P.element("span", { "data-testid": "rule" }, P.t(`rule.${a.rule}`)),
+    title.append(P.element("span", { class: `sev ${a.severity}` }, P.codes.label("severity", a.severity)),
+                 P.element("span", { "data-testid": "rule" }, P.codes.label("alert_rule", a.rule)),
                  P.element("span", { class: "p-badge", "data-testid": "status" },
-                           P.t(`status.${a.status}`)));
+                           P.codes.label("alert_status", a.status)));
     li.append(title);
     const facts = P.element("dl");
-    row(facts, P.t("board.area"), `${a.area_name || a.area} (${a.area})`);
-    row(facts, P.t("board.level"), P.t(`level.${a.level}`));
+    row(facts, P.t("board.area"), `${P.fmt.areaName(a.area_name) || a.area} (${a.area})`);
+    row(facts, P.t("board.level"), P.codes.label("level", a.level));
     row(facts, P.t("board.about"), aboutText(a));
     row(facts, P.t("board.raised"), P.fmt.dateTime(a.raised_at));
     if (a.acknowledged_at) {
@@ -238,7 +201,7 @@
       row(facts, P.t("board.acknowledged"), P.fmt.dateTime(a.acknowledged_at) + by);
     }
     if (a.resolved_at) {
-      const how = a.resolution ? P.t(`resolution.${a.resolution}`) : "";
+      const how = a.resolution ? P.codes.label("alert_resolution", a.resolution) : "";
       const by = a.resolved_by ? ` · ${P.t("board.by", { who: a.resolved_by })}` : "";
       row(facts, P.t("board.resolved"), `${P.fmt.dateTime(a.resolved_at)} · ${how}${by}`);
     }
@@ -269,6 +232,9 @@
   function openResolution(li, bar, a) {
     const form = $("resolve-form").content.firstElementChild.cloneNode(true);
     P.i18n.apply(form);
+    form.elements.note.replaceChildren(...P.codes.list("alert_resolution")
+      .filter((note) => note !== "condition_cleared") // the rules' own
+      .map((note) => P.element("option", { value: note }, P.codes.label("alert_resolution", note))));
     form.querySelector("[data-cancel]").addEventListener("click", () => form.replaceWith(bar));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -317,13 +283,14 @@
   // -- counts and the chart ---------------------------------------------------------------------
   function renderSummary() {
     if (!summary) return;
-    $("area-name").textContent = `${summary.area_name || summary.area} (${summary.area})`;
+    $("area-name").textContent =
+      `${P.fmt.areaName(summary.area_name) || summary.area} (${summary.area})`;
     const counts = summary.unresolved;
     const totals = $("by-severity");
     totals.replaceChildren(...SEVERITIES.map((s) => {
       const box = P.element("div", { class: `total ${s}`, "data-severity": s });
       box.append(P.element("strong", {}, P.fmt.number(counts.by_severity[s] || 0)),
-                 P.element("span", {}, P.t(`severity.${s}`)));
+                 P.element("span", {}, P.codes.label("severity", s)));
       return box;
     }));
     const table = $("by-rule");
@@ -332,7 +299,7 @@
                 P.element("th", { class: "n" }, P.t("board.count")));
     const rows = RULES.filter((r) => counts.by_rule[r]).map((r) => {
       const tr = P.element("tr", { "data-rule": r });
-      tr.append(P.element("td", {}, P.t(`rule.${r}`)),
+      tr.append(P.element("td", {}, P.codes.label("alert_rule", r)),
                 P.element("td", { class: "n" }, P.fmt.number(counts.by_rule[r])));
       return tr;
     });
@@ -355,7 +322,7 @@
     const days = summary.raised_per_day;
     const labels = days.map((d) => dayLabel(d.day));
     const datasets = SEVERITIES.map((s) => ({
-      label: P.t(`severity.${s}`), backgroundColor: COLOURS[s],
+      label: P.codes.label("severity", s), backgroundColor: COLOURS[s],
       data: days.map((d) => d.by_severity[s] || 0),
     }));
     if (!chart) {
