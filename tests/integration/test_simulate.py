@@ -181,6 +181,8 @@ async def test_the_command_survives_a_registry_outage(dsn, db):
         command = [sys.executable, "-m", "pantau.cli", "simulate", "--workers", "150"]
         command += ["--concurrency", "4", "--seed", "5", "--years", "3"]
         command += ["--registry-url", f"http://{proxy.address}"]
+        # No cases service for this run, whatever else listens on the machine's default ports.
+        command += ["--cases-url", f"http://127.0.0.1:{free_port()}"]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         run = await asyncio.create_subprocess_exec(
             *command,
