@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -26,10 +27,12 @@ from tests.support.cases import (
     SUPERVISOR,
     VILLAGE,
     auth,
+    cases_client,
     counts,
     departed,
     feed_replica,
     offline_service,
+    offline_settings,
     outbox_events,
     registered,
     unregistered,
@@ -338,14 +341,29 @@ async def test_a_referral_without_consent_is_refused_unless_a_supervisor_overrid
         "consent_overridden": True,
         "file_shared": False,
     }
+    # The audit row names the referral; the reason stays on the referral's row (free text
+    # never goes into audit_log, which holds ids, roles and area codes only).
     audited = await db.fetchrow(
-        "SELECT actor, role, reason FROM audit_log WHERE case_id = $1"
+        "SELECT actor, role, referral_id FROM audit_log WHERE case_id = $1"
         " AND action = 'case.consent_override'",
         uuid.UUID(case_id),
     )
-    assert dict(audited) == {"actor": "supervisor.ntt", "role": "supervisor", "reason": reason}
+    assert (audited["actor"], audited["role"]) == ("supervisor.ntt", "supervisor")
+    referral = await db.fetchrow(
+        "SELECT override_reason FROM case_referrals WHERE id = $1", audited["referral_id"]
+    )
+    assert referral["override_reason"] == reason
+    assert not await audit_rows_holding(db, reason)
     file = (await client.get(f"/v1/cases/{case_id}", headers=SUPERVISOR)).json()["file"]
     assert file["referrals"][0]["override_reason"] == reason
+
+
+async def audit_rows_holding(db: Any, text: str) -> list[Any]:
+    """Every audit row any of whose columns holds ``text``."""
+    rows = await db.fetch(
+        "SELECT a::text AS row FROM audit_log AS a WHERE strpos(a::text, $1) > 0", text
+    )
+    return list(rows)
 
 
 async def test_with_recorded_consent_the_case_worker_refers_and_shares_the_file(client, db):
@@ -429,7 +447,7 @@ async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reaso
     assert read.json()["file"]["narrative"] == "Dia di Entikong malam ini."
     assert read.json()["grant_expires_at"] == grant.json()["expires_at"]
     rows = await db.fetch(
-        "SELECT action, what, reason, grant_id FROM audit_log WHERE case_id = $1"
+        "SELECT action, what, grant_id FROM audit_log WHERE case_id = $1"
         " AND actor = 'cw-belu' ORDER BY id",
         uuid.UUID(opened["id"]),
     )
@@ -438,8 +456,13 @@ async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reaso
         ("case.break_glass", f"file until {grant.json()['expires_at'].replace('Z', '+00:00')}"),
         ("case.read", "file"),
     ]
-    assert rows[1]["reason"] == reason
-    assert str(rows[2]["grant_id"]) == grant.json()["grant_id"]
+    # the grant's row keeps the reason; the audit rows name the grant, never the reason
+    assert str(rows[1]["grant_id"]) == str(rows[2]["grant_id"]) == grant.json()["grant_id"]
+    kept = await db.fetchval(
+        "SELECT reason FROM break_glass_grants WHERE id = $1", uuid.UUID(grant.json()["grant_id"])
+    )
+    assert kept == reason
+    assert not await audit_rows_holding(db, reason)
     by_right = await client.post(
         f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=SUPERVISOR
     )
@@ -448,6 +471,77 @@ async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reaso
         f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=OFFICER
     )
     assert officer.status_code == 403
+
+
+async def test_break_the_glass_reaches_the_province_only_and_is_no_oracle_of_case_ids(client, db):
+    opened = await open_case(client, unregistered(narrative="Korban di Kupang, rahasia 7781."))
+    reason = "Korban datang ke kantor kami dan butuh bantuan sekarang."
+    before = await counts(db)
+    answers = []
+    for case_id in (opened["id"], str(uuid.uuid4())):  # a real NTT case, then no case at all
+        for role in ("case-worker", "supervisor"):
+            far = auth(role, "11", sub=f"{role}.aceh")  # Aceh: another province
+            answer = await client.post(
+                f"/v1/cases/{case_id}/break-glass", json={"reason": reason}, headers=far
+            )
+            answers.append((answer.status_code, answer.json()))
+        short = await client.post(
+            f"/v1/cases/{case_id}/break-glass",
+            json={"reason": "help"},  # too short: still 404 outside the province
+            headers=auth("case-worker", "11.01.01.2001"),
+        )
+        answers.append((short.status_code, short.json()))
+    assert {status for status, _ in answers} == {404}
+    assert len({str(body) for _, body in answers}) == 1  # the same body, whatever the id
+    assert await counts(db) == before  # no grant, no audit row
+    far = auth("case-worker", "11", sub="case-worker.aceh")
+    read = await client.get(f"/v1/cases/{opened['id']}", headers=far)
+    assert read.status_code == 403 and "7781" not in read.text
+    # a ministry-level case worker (area ID) reaches every province
+    national = auth("case-worker", "ID", sub="cw.ministry")
+    granted = await client.post(
+        f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=national
+    )
+    assert granted.status_code == 201, granted.text
+
+
+async def test_break_the_glass_grants_per_caller_are_limited(make_database):
+    dsn = await make_database("services.cases")
+    settings = offline_settings(
+        dsn, migrate_on_start=False, rate_limits_enabled=True, limit_break_glass="2/day"
+    )
+    reason = "Korban datang ke kantor kami dan butuh bantuan sekarang."
+    caller = auth("case-worker", OTHER_REGENCY, sub="cw-busy")
+    async with cases_client(settings) as (_, client):
+        ids = [(await open_case(client))["id"] for _ in range(3)]
+
+        async def glass(case_id: str, headers: Any = caller) -> httpx.Response:
+            return await client.post(
+                f"/v1/cases/{case_id}/break-glass", json={"reason": reason}, headers=headers
+            )
+
+        # only grants made spend: a refusal (too short, by right) leaves the budget as it was
+        short = await client.post(
+            f"/v1/cases/{ids[0]}/break-glass", json={"reason": "help"}, headers=caller
+        )
+        assert short.status_code == 422
+        assert [(await glass(i)).status_code for i in ids[:2]] == [201, 201]
+        spent = await glass(ids[2])
+        assert spent.status_code == 429 and int(spent.headers["Retry-After"]) >= 1
+        # once spent, every id gets the same answer: still no oracle of which ids exist
+        unknown = await glass(str(uuid.uuid4()))
+        assert (unknown.status_code, unknown.json()) == (429, spent.json())
+        conn = await asyncpg.connect(dsn)
+        try:
+            granted = await conn.fetchval(
+                "SELECT count(*) FROM break_glass_grants WHERE subject = 'cw-busy'"
+            )
+        finally:
+            await conn.close()
+        assert granted == 2
+        # the budget is the caller's: another case worker still may
+        other = auth("case-worker", OTHER_REGENCY, sub="cw-other")
+        assert (await glass(ids[2], other)).status_code == 201
 
 
 # -- the directory ---------------------------------------------------------------------------------

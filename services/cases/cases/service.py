@@ -104,8 +104,8 @@ def audit_entry(
         {
             "case_id": record.case_id,
             "what": record.what,
-            "reason": record.reason,
             "grant_id": record.grant_id,
+            "referral_id": record.referral_id,
         },
         correlation_id,
     )
@@ -155,7 +155,7 @@ async def store(
     recorded = case.events[mark.events :]
     if not recorded:
         return
-    await repository.save(
+    rows = await repository.save(
         conn, case, recorded, clocks_before=mark.clocks, by=by.sub if by else str(system)
     )
     correlation = causation.correlation_id if causation else current_correlation_id()
@@ -167,7 +167,10 @@ async def store(
     if by is not None:
         await audit.record_many(
             conn,
-            [audit_entry(by, r, correlation) for r in audit_records.changes(by, recorded, now)],
+            [
+                audit_entry(by, r, correlation)
+                for r in audit_records.changes(by, recorded, now, rows)
+            ],
         )
     else:
         for event in recorded:
