@@ -155,6 +155,73 @@ async def test_a_case_outside_the_officers_village_is_403_and_writes_nothing(cli
     assert await counts(db) == before
 
 
+async def test_intake_by_worker_id_checks_the_area_before_comparing_anything(client, dsn, db):
+    """An officer elsewhere learns nothing of a worker by naming her id: neither whether she is
+    registered, nor her sex, nor her village (review finding 4)."""
+    worker_id = uuid.uuid4()
+    await feed_replica(dsn, [worker_event(worker_id, 1, registered())])  # female, in VILLAGE
+    aceh = auth("village-officer", "11.01.01.2001")
+    before = await counts(db)
+    answers = []
+    for given_id in (str(worker_id), str(uuid.uuid4())):  # registered in NTT; never registered
+        for given in (
+            {"sex": "female"},
+            {"sex": "male"},
+            {"village": VILLAGE},
+            {"village": OTHER_VILLAGE},
+        ):
+            body = {
+                "worker_id": given_id,
+                "category": "unpaid_wages",
+                "channel": "walk_in",
+                "narrative": "Gaji tidak dibayar.",
+                **given,
+            }
+            response = await client.post("/v1/cases", json=body, headers=aceh)
+            answers.append((response.status_code, response.json()))
+    assert {status for status, _ in answers} == {422}
+    assert len({str(body) for _, body in answers}) == 1  # one answer, whatever was guessed
+    assert answers[0][1]["detail"][0]["loc"][-1] == "worker_id"
+    assert await counts(db) == before
+    # inside the area, a disagreeing sex is still named
+    body = {
+        "worker_id": str(worker_id),
+        "sex": "male",
+        "category": "unpaid_wages",
+        "channel": "walk_in",
+        "narrative": "Gaji tidak dibayar.",
+    }
+    wrong = await client.post("/v1/cases", json=body, headers=OFFICER)
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"][-1] == "sex"
+
+
+async def test_closing_as_a_duplicate_of_a_case_out_of_sight_is_as_of_an_unknown_case(client, db):
+    mine = await open_case(client)
+    elsewhere = await open_case(client, unregistered(village=OTHER_VILLAGE), REGENCY_OFFICER)
+    before = await counts(db)
+    answers = []
+    for target in (elsewhere["id"], str(uuid.uuid4())):
+        closure = {"reason": "duplicate", "merged_into": target}
+        response = await step(client, mine["id"], "closure", closure, OFFICER)
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 422 and answers[0][1]["detail"][0]["loc"][-1] == "merged_into"
+    # a case the caller may not change is refused first, whatever merged_into names
+    outside = await step(
+        client,
+        elsewhere["id"],
+        "closure",
+        {"reason": "duplicate", "merged_into": str(uuid.uuid4())},
+        OFFICER,
+    )
+    assert outside.status_code == 403
+    assert await counts(db) == before
+    # the regency sees both: the duplicate closes
+    closure = {"reason": "duplicate", "merged_into": elsewhere["id"]}
+    closed = await step(client, mine["id"], "closure", closure, REGENCY_OFFICER)
+    assert closed.status_code == 200, closed.text
+
+
 async def test_intake_is_idempotent_under_a_key(client, db):
     headers = {**OFFICER, "Idempotency-Key": f"intake-{uuid.uuid4()}"}
     first = await client.post("/v1/cases", json=unregistered(), headers=headers)

@@ -264,10 +264,6 @@ async def _alert_decided(
     )
 
 
-async def exists(conn: asyncpg.Connection, case_id: uuid.UUID) -> bool:
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)", case_id))
-
-
 # -- reads -----------------------------------------------------------------------------------------
 _SUMMARY = (
     "id, area, category, level, status, verified, opened_on, due_on, due_clock,"

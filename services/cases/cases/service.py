@@ -279,16 +279,20 @@ async def act(
 async def close(
     conn: asyncpg.Connection, principal: Principal, case_id: uuid.UUID, body: ClosureIn
 ) -> CaseState:
+    """Close the case; a duplicate names the case it duplicates, which the caller must see (as
+    for merging a report): a case they cannot see is answered as an unknown one, after the
+    closed case itself was checked, so closing tells nobody which case ids exist elsewhere."""
     closed_on = not_in_future("closed_on", body.closed_on or today())
-    if body.merged_into is not None and not await repository.exists(conn, body.merged_into):
-        raise InvalidField("merged_into", "no such case")
-    return await change(
-        conn,
-        principal,
-        case_id,
-        Change.CLOSE,
-        lambda c: c.close(body.reason, closed_on, body.note, merged_into=body.merged_into),
-    )
+    case = await locked(conn, case_id)
+    check(principal, case, Change.CLOSE)
+    if body.merged_into is not None:
+        target = await repository.load(conn, body.merged_into)
+        if target is None or visibility(principal, target, datetime.now(UTC)) is Visibility.NONE:
+            raise InvalidField("merged_into", "no such case in your jurisdiction")
+    mark = Mark.of(case)
+    case.close(body.reason, closed_on, body.note, merged_into=body.merged_into)
+    await store(conn, case, mark, by=principal)
+    return state(case)
 
 
 async def reopen(
