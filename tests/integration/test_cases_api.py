@@ -101,7 +101,8 @@ async def test_a_case_for_a_registered_worker_takes_her_facts_from_the_replica(c
         OTHER_VILLAGE,
         "cases",
     )
-    assert event.data["worker_id"] == str(worker_id)
+    assert event.version == 2 and event.data["registered_worker"] is True
+    assert "worker_id" not in event.data and str(worker_id) not in event.model_dump_json()
     assert event.data["agency_id"] == str(agency_id), "the worker's placement agency by default"
     assert (event.data["sex"], event.data["procedural"]) == ("female", True)
     assert event.data["due_on"] == opened["due_on"]
