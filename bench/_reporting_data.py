@@ -191,6 +191,7 @@ def _case(pop: Population, clock: _Clock) -> list[Timed]:
                 level=level,
                 procedural=rng.random() < 0.6,
                 sex=sex,
+                registered_worker=False,
                 agency_id=None,
                 channel=IntakeChannel.WALK_IN,
                 verified=True,

@@ -71,7 +71,7 @@ class CaseFacts:
     gbv_type: str | None
     opened_at: datetime  # the day it was registered (opened_on), else its event's time
     seq: int = 0
-    unregistered_worker: bool = False  # opened with worker_id null
+    unregistered_worker: bool = False  # registered_worker false (v1: worker_id null)
     verified: bool = True  # False: a report not yet triaged
     agency_id: str | None = None  # the agency it names (counted for hotspots once verified)
     assigned: bool = False

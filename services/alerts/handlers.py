@@ -8,8 +8,9 @@ a second ``case-opened``); then it calls the rules that read what changed.
 Payloads are read from ``envelope.data`` as the consumer validated it against the contract
 (codes and ISO dates as JSON strings; unknown fields ignored). Read leniently where a field may
 be absent: no ``due_on`` means no deadline, no ``agency_id`` names no agency, no ``verified``
-means verified, no ``opened_on`` dates a case by its event, and only ``"worker_id": null`` says
-the worker is unregistered.
+means verified, no ``opened_on`` dates a case by its event, and only ``"registered_worker":
+false`` (version 2 of ``case-opened`` and ``case-verified``) or ``"worker_id": null`` (version
+1) says the worker is unregistered.
 """
 
 from __future__ import annotations
@@ -158,6 +159,15 @@ def agency_sanctioned(ctx: RuleContext, env: Envelope) -> None:
 
 
 # -- cases.case.v1 ------------------------------------------------------------------------------
+def _unregistered(data: dict[str, Any]) -> bool:
+    """Whether a ``case-opened`` or ``case-verified`` says its worker was never registered:
+    ``registered_worker`` false in version 2, ``worker_id`` null in version 1 (which carried the
+    registry's id; no rule needs more than this)."""
+    if "registered_worker" in data:
+        return data["registered_worker"] is False
+    return "worker_id" in data and data["worker_id"] is None
+
+
 def case_opened(ctx: RuleContext, env: Envelope) -> None:
     known = ctx.state.cases.get(env.subject)
     if known is not None:  # a second case-opened is no new case
@@ -176,7 +186,7 @@ def case_opened(ctx: RuleContext, env: Envelope) -> None:
         gbv_type=data.get("gbv_type"),
         opened_at=env.time if opened_on is None else min(env.time, start_of(opened_on)),
         seq=env.sequence,
-        unregistered_worker="worker_id" in data and data["worker_id"] is None,
+        unregistered_worker=_unregistered(data),
         verified=False,
         agency_id=_str(data.get("agency_id")),
         unassigned_since=env.time,
@@ -220,7 +230,7 @@ def case_verified(ctx: RuleContext, env: Envelope) -> None:
         return
     data = env.data
     case.category, case.gbv_type, case.level = data["category"], data.get("gbv_type"), data["level"]
-    case.unregistered_worker = "worker_id" in data and data["worker_id"] is None
+    case.unregistered_worker = _unregistered(data)
     case.agency_id = _str(data.get("agency_id"))
     _set_deadline(case, data)
     if not case.verified:

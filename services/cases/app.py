@@ -43,8 +43,8 @@ summaries. Operators see no case.
 status, deadline, whether it is assigned). The case file — the narrative, the survivor's
 identity, consent, the reporter's contact, notes — is for the assigned case worker, supervisors
 of the area, officers triaging a report, and a case worker or supervisor who breaks the glass
-(a stated reason, 3 hours). Every read of a case (also a refused one) and every change is
-audited.
+(a stated reason, 3 hours, a case within their province; a limited number of grants). Every
+read of a case (also a refused one) and every change is audited.
 
 **Errors.** 401 no or bad token; 403 outside your role or jurisdiction; 404 no such case; 409
 the case's state does not allow the step (nothing changes); 422 a field is at fault, named in

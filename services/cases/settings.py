@@ -2,8 +2,9 @@
 
 Besides the common service settings (``shared.settings.ServiceSettings``, whose
 ``CASES_LIMIT_PUBLIC_WRITES`` bounds the reports sent without an account per address): how long
-a break-the-glass grant lasts, how often a receipt may be looked up per address, the group
-commit of case intake, and the batch size of the worker replica's consumer.
+a break-the-glass grant lasts and how many grants a caller may make, how often a receipt may be
+looked up per address, the group commit of case intake, and the batch size of the worker
+replica's consumer.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ class CasesSettings(ServiceSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/pantau_cases"
     break_glass_hours: float = Field(
         default=3, gt=0, le=24, description="how long a break-the-glass grant opens a case file"
+    )
+    limit_break_glass: str = Field(
+        default="10/day",
+        description="break-the-glass grants per caller (POST /v1/cases/{id}/break-glass); "
+        "a caller whose budget is spent is answered 429 whatever the case",
     )
     limit_public_reads: str = Field(
         default="30/minute;300/hour",

@@ -267,15 +267,14 @@ class _Deadline(EventData):
         return self
 
 
-class CaseOpened(_Deadline, type="case-opened", topic=Topic.CASE):
-    """A case was opened, by an officer or from a worker's or family's report."""
+class _Opened(_Deadline):
+    """What every version of ``case-opened`` carries but the worker."""
 
     category: CaseCategory
     gbv_type: GbvType | None
     level: Level
     procedural: bool
     sex: Sex = Field(description="of the worker the case is about")
-    worker_id: uuid.UUID | None = Field(default=None, description="null: an unregistered worker")
     agency_id: uuid.UUID | None = Field(description="the placement agency the complaint names")
     channel: IntakeChannel = Field(description="how the case came in")
     opened_on: date | None = Field(
@@ -287,16 +286,59 @@ class CaseOpened(_Deadline, type="case-opened", topic=Topic.CASE):
     status: CaseStatus = CaseStatus.NEW
 
 
-class CaseVerified(_Deadline, type="case-verified", topic=Topic.CASE):
-    """An officer confirmed a worker's or family's report at triage, with the facts as found."""
+class _Verified(_Deadline):
+    """What every version of ``case-verified`` carries but the worker."""
 
     category: CaseCategory
     gbv_type: GbvType | None
     level: Level
     procedural: bool
     sex: Sex
-    worker_id: uuid.UUID | None
     agency_id: uuid.UUID | None
+
+
+# Version 2 of case-opened and case-verified says only whether the case names a registered
+# worker: the registry's worker id beside a GBV type and a village would let any reader of the
+# topic join the GBV type to the worker's registry events (birth year, sex, occupation, dates)
+# and single the survivor out (docs/agencies.md, docs/domain.md data protection).
+class CaseOpened(_Opened, type="case-opened", version=2, topic=Topic.CASE):
+    """A case was opened, by an officer or from a worker's or family's report."""
+
+    registered_worker: bool = Field(
+        description="the case names a worker registered in the registry (whose id stays in "
+        "the cases service); false: someone never registered"
+    )
+
+
+class CaseVerified(_Verified, type="case-verified", version=2, topic=Topic.CASE):
+    """An officer confirmed a worker's or family's report at triage, with the facts as found."""
+
+    registered_worker: bool = Field(
+        description="the officer found the worker in the registry (whose id stays in the cases "
+        "service)"
+    )
+
+
+class CaseOpenedV1(_Opened, type="case-opened", version=1, topic=Topic.CASE):
+    """Read only: cases opened before version 2, which carried the registry's worker id (no
+    longer written)."""
+
+    worker_id: uuid.UUID | None = Field(default=None, description="null: an unregistered worker")
+
+    @property
+    def registered_worker(self) -> bool:
+        return self.worker_id is not None
+
+
+class CaseVerifiedV1(_Verified, type="case-verified", version=1, topic=Topic.CASE):
+    """Read only: reports confirmed before version 2, which carried the registry's worker id
+    (no longer written)."""
+
+    worker_id: uuid.UUID | None
+
+    @property
+    def registered_worker(self) -> bool:
+        return self.worker_id is not None
 
 
 class CaseAssigned(EventData, type="case-assigned", topic=Topic.CASE):

@@ -24,7 +24,7 @@ import asyncpg
 from shared.auth import Principal
 from shared.service.context import current_correlation_id
 
-Ref = uuid.UUID | str | None
+Ref = uuid.UUID | int | str | None
 _COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -82,4 +82,8 @@ async def record_many(conn: asyncpg.Connection, entries: Sequence[Entry]) -> Non
 
 
 def _array_type(values: Sequence[Ref]) -> str:
-    return "uuid" if any(isinstance(v, uuid.UUID) for v in values) else "text"
+    if any(isinstance(v, uuid.UUID) for v in values):
+        return "uuid"
+    if any(isinstance(v, int) for v in values):
+        return "bigint"  # a row id (e.g. the cases service's referral_id)
+    return "text"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -26,10 +27,12 @@ from tests.support.cases import (
     SUPERVISOR,
     VILLAGE,
     auth,
+    cases_client,
     counts,
     departed,
     feed_replica,
     offline_service,
+    offline_settings,
     outbox_events,
     registered,
     unregistered,
@@ -98,7 +101,8 @@ async def test_a_case_for_a_registered_worker_takes_her_facts_from_the_replica(c
         OTHER_VILLAGE,
         "cases",
     )
-    assert event.data["worker_id"] == str(worker_id)
+    assert event.version == 2 and event.data["registered_worker"] is True
+    assert "worker_id" not in event.data and str(worker_id) not in event.model_dump_json()
     assert event.data["agency_id"] == str(agency_id), "the worker's placement agency by default"
     assert (event.data["sex"], event.data["procedural"]) == ("female", True)
     assert event.data["due_on"] == opened["due_on"]
@@ -150,6 +154,73 @@ async def test_a_case_outside_the_officers_village_is_403_and_writes_nothing(cli
     )
     assert response.status_code == 403
     assert await counts(db) == before
+
+
+async def test_intake_by_worker_id_checks_the_area_before_comparing_anything(client, dsn, db):
+    """An officer elsewhere learns nothing of a worker by naming her id: neither whether she is
+    registered, nor her sex, nor her village (review finding 4)."""
+    worker_id = uuid.uuid4()
+    await feed_replica(dsn, [worker_event(worker_id, 1, registered())])  # female, in VILLAGE
+    aceh = auth("village-officer", "11.01.01.2001")
+    before = await counts(db)
+    answers = []
+    for given_id in (str(worker_id), str(uuid.uuid4())):  # registered in NTT; never registered
+        for given in (
+            {"sex": "female"},
+            {"sex": "male"},
+            {"village": VILLAGE},
+            {"village": OTHER_VILLAGE},
+        ):
+            body = {
+                "worker_id": given_id,
+                "category": "unpaid_wages",
+                "channel": "walk_in",
+                "narrative": "Gaji tidak dibayar.",
+                **given,
+            }
+            response = await client.post("/v1/cases", json=body, headers=aceh)
+            answers.append((response.status_code, response.json()))
+    assert {status for status, _ in answers} == {422}
+    assert len({str(body) for _, body in answers}) == 1  # one answer, whatever was guessed
+    assert answers[0][1]["detail"][0]["loc"][-1] == "worker_id"
+    assert await counts(db) == before
+    # inside the area, a disagreeing sex is still named
+    body = {
+        "worker_id": str(worker_id),
+        "sex": "male",
+        "category": "unpaid_wages",
+        "channel": "walk_in",
+        "narrative": "Gaji tidak dibayar.",
+    }
+    wrong = await client.post("/v1/cases", json=body, headers=OFFICER)
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"][-1] == "sex"
+
+
+async def test_closing_as_a_duplicate_of_a_case_out_of_sight_is_as_of_an_unknown_case(client, db):
+    mine = await open_case(client)
+    elsewhere = await open_case(client, unregistered(village=OTHER_VILLAGE), REGENCY_OFFICER)
+    before = await counts(db)
+    answers = []
+    for target in (elsewhere["id"], str(uuid.uuid4())):
+        closure = {"reason": "duplicate", "merged_into": target}
+        response = await step(client, mine["id"], "closure", closure, OFFICER)
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 422 and answers[0][1]["detail"][0]["loc"][-1] == "merged_into"
+    # a case the caller may not change is refused first, whatever merged_into names
+    outside = await step(
+        client,
+        elsewhere["id"],
+        "closure",
+        {"reason": "duplicate", "merged_into": str(uuid.uuid4())},
+        OFFICER,
+    )
+    assert outside.status_code == 403
+    assert await counts(db) == before
+    # the regency sees both: the duplicate closes
+    closure = {"reason": "duplicate", "merged_into": elsewhere["id"]}
+    closed = await step(client, mine["id"], "closure", closure, REGENCY_OFFICER)
+    assert closed.status_code == 200, closed.text
 
 
 async def test_intake_is_idempotent_under_a_key(client, db):
@@ -338,14 +409,29 @@ async def test_a_referral_without_consent_is_refused_unless_a_supervisor_overrid
         "consent_overridden": True,
         "file_shared": False,
     }
+    # The audit row names the referral; the reason stays on the referral's row (free text
+    # never goes into audit_log, which holds ids, roles and area codes only).
     audited = await db.fetchrow(
-        "SELECT actor, role, reason FROM audit_log WHERE case_id = $1"
+        "SELECT actor, role, referral_id FROM audit_log WHERE case_id = $1"
         " AND action = 'case.consent_override'",
         uuid.UUID(case_id),
     )
-    assert dict(audited) == {"actor": "supervisor.ntt", "role": "supervisor", "reason": reason}
+    assert (audited["actor"], audited["role"]) == ("supervisor.ntt", "supervisor")
+    referral = await db.fetchrow(
+        "SELECT override_reason FROM case_referrals WHERE id = $1", audited["referral_id"]
+    )
+    assert referral["override_reason"] == reason
+    assert not await audit_rows_holding(db, reason)
     file = (await client.get(f"/v1/cases/{case_id}", headers=SUPERVISOR)).json()["file"]
     assert file["referrals"][0]["override_reason"] == reason
+
+
+async def audit_rows_holding(db: Any, text: str) -> list[Any]:
+    """Every audit row any of whose columns holds ``text``."""
+    rows = await db.fetch(
+        "SELECT a::text AS row FROM audit_log AS a WHERE strpos(a::text, $1) > 0", text
+    )
+    return list(rows)
 
 
 async def test_with_recorded_consent_the_case_worker_refers_and_shares_the_file(client, db):
@@ -429,7 +515,7 @@ async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reaso
     assert read.json()["file"]["narrative"] == "Dia di Entikong malam ini."
     assert read.json()["grant_expires_at"] == grant.json()["expires_at"]
     rows = await db.fetch(
-        "SELECT action, what, reason, grant_id FROM audit_log WHERE case_id = $1"
+        "SELECT action, what, grant_id FROM audit_log WHERE case_id = $1"
         " AND actor = 'cw-belu' ORDER BY id",
         uuid.UUID(opened["id"]),
     )
@@ -438,8 +524,13 @@ async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reaso
         ("case.break_glass", f"file until {grant.json()['expires_at'].replace('Z', '+00:00')}"),
         ("case.read", "file"),
     ]
-    assert rows[1]["reason"] == reason
-    assert str(rows[2]["grant_id"]) == grant.json()["grant_id"]
+    # the grant's row keeps the reason; the audit rows name the grant, never the reason
+    assert str(rows[1]["grant_id"]) == str(rows[2]["grant_id"]) == grant.json()["grant_id"]
+    kept = await db.fetchval(
+        "SELECT reason FROM break_glass_grants WHERE id = $1", uuid.UUID(grant.json()["grant_id"])
+    )
+    assert kept == reason
+    assert not await audit_rows_holding(db, reason)
     by_right = await client.post(
         f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=SUPERVISOR
     )
@@ -448,6 +539,77 @@ async def test_breaking_the_glass_opens_the_file_for_a_while_with_a_stated_reaso
         f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=OFFICER
     )
     assert officer.status_code == 403
+
+
+async def test_break_the_glass_reaches_the_province_only_and_is_no_oracle_of_case_ids(client, db):
+    opened = await open_case(client, unregistered(narrative="Korban di Kupang, rahasia 7781."))
+    reason = "Korban datang ke kantor kami dan butuh bantuan sekarang."
+    before = await counts(db)
+    answers = []
+    for case_id in (opened["id"], str(uuid.uuid4())):  # a real NTT case, then no case at all
+        for role in ("case-worker", "supervisor"):
+            far = auth(role, "11", sub=f"{role}.aceh")  # Aceh: another province
+            answer = await client.post(
+                f"/v1/cases/{case_id}/break-glass", json={"reason": reason}, headers=far
+            )
+            answers.append((answer.status_code, answer.json()))
+        short = await client.post(
+            f"/v1/cases/{case_id}/break-glass",
+            json={"reason": "help"},  # too short: still 404 outside the province
+            headers=auth("case-worker", "11.01.01.2001"),
+        )
+        answers.append((short.status_code, short.json()))
+    assert {status for status, _ in answers} == {404}
+    assert len({str(body) for _, body in answers}) == 1  # the same body, whatever the id
+    assert await counts(db) == before  # no grant, no audit row
+    far = auth("case-worker", "11", sub="case-worker.aceh")
+    read = await client.get(f"/v1/cases/{opened['id']}", headers=far)
+    assert read.status_code == 403 and "7781" not in read.text
+    # a ministry-level case worker (area ID) reaches every province
+    national = auth("case-worker", "ID", sub="cw.ministry")
+    granted = await client.post(
+        f"/v1/cases/{opened['id']}/break-glass", json={"reason": reason}, headers=national
+    )
+    assert granted.status_code == 201, granted.text
+
+
+async def test_break_the_glass_grants_per_caller_are_limited(make_database):
+    dsn = await make_database("services.cases")
+    settings = offline_settings(
+        dsn, migrate_on_start=False, rate_limits_enabled=True, limit_break_glass="2/day"
+    )
+    reason = "Korban datang ke kantor kami dan butuh bantuan sekarang."
+    caller = auth("case-worker", OTHER_REGENCY, sub="cw-busy")
+    async with cases_client(settings) as (_, client):
+        ids = [(await open_case(client))["id"] for _ in range(3)]
+
+        async def glass(case_id: str, headers: Any = caller) -> httpx.Response:
+            return await client.post(
+                f"/v1/cases/{case_id}/break-glass", json={"reason": reason}, headers=headers
+            )
+
+        # only grants made spend: a refusal (too short, by right) leaves the budget as it was
+        short = await client.post(
+            f"/v1/cases/{ids[0]}/break-glass", json={"reason": "help"}, headers=caller
+        )
+        assert short.status_code == 422
+        assert [(await glass(i)).status_code for i in ids[:2]] == [201, 201]
+        spent = await glass(ids[2])
+        assert spent.status_code == 429 and int(spent.headers["Retry-After"]) >= 1
+        # once spent, every id gets the same answer: still no oracle of which ids exist
+        unknown = await glass(str(uuid.uuid4()))
+        assert (unknown.status_code, unknown.json()) == (429, spent.json())
+        conn = await asyncpg.connect(dsn)
+        try:
+            granted = await conn.fetchval(
+                "SELECT count(*) FROM break_glass_grants WHERE subject = 'cw-busy'"
+            )
+        finally:
+            await conn.close()
+        assert granted == 2
+        # the budget is the caller's: another case worker still may
+        other = auth("case-worker", OTHER_REGENCY, sub="cw-other")
+        assert (await glass(ids[2], other)).status_code == 201
 
 
 # -- the directory ---------------------------------------------------------------------------------

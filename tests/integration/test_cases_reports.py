@@ -19,10 +19,13 @@ from tests.support.cases import (
     auth,
     cases_client,
     counts,
+    feed_replica,
     offline_service,
     offline_settings,
     outbox_events,
+    registered,
     unregistered,
+    worker_event,
 )
 
 pytestmark = pytest.mark.integration
@@ -118,6 +121,45 @@ async def test_a_workers_report_becomes_a_triaged_case(client, db):
         headers=auth("province-officer", "53"),
     )
     assert again.status_code == 409, "triage happens once"
+
+
+async def test_confirming_with_a_worker_elsewhere_answers_as_an_unknown_worker(client, dsn, db):
+    """Triage tells nobody the sex or the village of a worker outside the reported area
+    (review finding 4): the area is checked before a given sex is compared."""
+    here, elsewhere = uuid.uuid4(), uuid.uuid4()
+    await feed_replica(
+        dsn,
+        [
+            worker_event(here, 1, registered()),  # female, in VILLAGE (in the reported regency)
+            worker_event(elsewhere, 1, registered(), "53.01.04.2003"),  # another regency
+        ],
+    )
+    case_id = await case_of(db, await send(client))
+    before = await counts(db)
+    answers = []
+    for worker_id in (elsewhere, uuid.uuid4()):
+        for sex in ("female", "male"):
+            facts = {"category": "employer_violence", "worker_id": str(worker_id), "sex": sex}
+            response = await client.post(
+                f"/v1/cases/{case_id}/confirmation", json=facts, headers=REGENCY_OFFICER
+            )
+            answers.append((response.status_code, response.json()))
+    assert {status for status, _ in answers} == {422}
+    assert len({str(body) for _, body in answers}) == 1
+    assert answers[0][1]["detail"][0]["loc"][-1] == "worker_id"
+    assert await counts(db) == before
+    wrong = await client.post(
+        f"/v1/cases/{case_id}/confirmation",
+        json={"category": "employer_violence", "worker_id": str(here), "sex": "male"},
+        headers=REGENCY_OFFICER,
+    )
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"][-1] == "sex"
+    right = await client.post(
+        f"/v1/cases/{case_id}/confirmation",
+        json={"category": "employer_violence", "worker_id": str(here)},
+        headers=REGENCY_OFFICER,
+    )
+    assert right.status_code == 200, right.text
 
 
 async def test_a_report_merged_into_an_open_case_follows_that_case(client, db):

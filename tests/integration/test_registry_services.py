@@ -332,10 +332,10 @@ async def test_a_session_is_refused_whole_when_one_participant_is_at_fault(clien
             422,
             ["body", "participants", 1],
         ),
-        (
+        (  # a worker outside the caller's area is answered as an unknown one
             {**base, "participants": [{"worker_id": workers[0]}, {"worker_id": outsider}]},
-            403,
-            None,
+            422,
+            ["body", "participants", 1, "worker_id"],
         ),
         ({**base, "participants": []}, 422, ["body", "participants"]),
         (
@@ -351,6 +351,22 @@ async def test_a_session_is_refused_whole_when_one_participant_is_at_fault(clien
         if loc is not None:
             assert [d["loc"] for d in response.json()["detail"]] == [loc], response.text
         assert await counts(db) == before
+
+
+async def test_a_session_tells_nobody_whether_a_worker_elsewhere_exists(client, db):
+    mine = await register(client)
+    elsewhere = await register(client, village=OTHER_REGENCY)
+    base = {"kind": "rights_training", "delivered_on": "2025-05-05"}
+    before = await counts(db)
+    answers = []
+    for other in (elsewhere, str(uuid.uuid4())):  # registered outside the area; never registered
+        body = {**base, "participants": [{"worker_id": mine}, {"worker_id": other}]}
+        response = await client.post("/v1/service-sessions", json=body, headers=REGENCY_OFFICER)
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 422
+    assert [d["loc"] for d in answers[0][1]["detail"]] == [["body", "participants", 1, "worker_id"]]
+    assert await counts(db) == before
 
 
 # Refusals -------------------------------------------------------------------------------------

@@ -41,8 +41,8 @@ class ReturnOverdue(TimedRule):
 class NonProcedural:
     """A worker outside the procedural channel: ``warning``, about the case or the worker.
 
-    * a verified case for an unregistered worker (``worker_id`` null), about the case; a report
-      not yet triaged waits until a case event says it is verified;
+    * a verified case for an unregistered worker (``registered_worker`` false), about the case;
+      a report not yet triaged waits until a case event says it is verified;
     * a departure of a worker never verified by the regency, about the worker.
 
     Level and area: the **regency** of the village: the regency verifies registrations and

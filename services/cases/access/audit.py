@@ -1,14 +1,19 @@
 """Audit records: every read of a case (what the reader could see), every change, every
-break-the-glass grant and every consent override, with who, when and — for those two — the
-stated reason. The service stores them beside the case; they never leave it (docs/domain.md,
-data protection: every read of a personal record and every change is audited).
+break-the-glass grant and every consent override, with who and when. The service stores them
+beside the case; they never leave it (docs/domain.md, data protection: every read of a personal
+record and every change is audited).
+
+Audit rows hold ids, roles and area codes only (:mod:`shared.service.audit`): the free text a
+person stated for a grant or an override stays on the grant's row (``break_glass_grants``) or the
+referral's (``case_referrals``), and the audit row names that row (``grant_id``,
+``referral_id``). An audit export or a log shipper fed from ``audit_log`` carries no free text.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -35,8 +40,8 @@ class AuditRecord:
     case_id: uuid.UUID
     action: AuditAction
     what: str  # for a read, what was seen (none / summary / file); else the change
-    reason: str | None = None  # stated reason of a grant or an override
-    grant_id: uuid.UUID | None = None  # the grant a read relied on
+    grant_id: uuid.UUID | None = None  # the grant made, or the grant a read relied on
+    referral_id: int | None = None  # the referral row of a consent override (with its reason)
 
 
 def event_name(event: happened.CaseEvent) -> str:
@@ -50,8 +55,8 @@ def _record(
     action: AuditAction,
     what: str,
     at: datetime,
-    reason: str | None = None,
     grant_id: uuid.UUID | None = None,
+    referral_id: int | None = None,
 ) -> AuditRecord:
     return AuditRecord(
         at=at,
@@ -61,8 +66,8 @@ def _record(
         case_id=case_id,
         action=action,
         what=what,
-        reason=reason,
         grant_id=grant_id,
+        referral_id=referral_id,
     )
 
 
@@ -80,28 +85,36 @@ def read(
 
 
 def changes(
-    actor: Actor, recorded: Iterable[happened.CaseEvent], at: datetime
+    actor: Actor,
+    recorded: Sequence[happened.CaseEvent],
+    at: datetime,
+    rows: Sequence[int | None] = (),
 ) -> list[AuditRecord]:
-    """One record per event a command recorded; a consent override with its reason."""
+    """One record per event a command recorded; a consent override names its referral's row
+    (``rows``: the id of the row each event added, as ``repository.save`` returns them)."""
     out = []
-    for event in recorded:
+    for n, event in enumerate(recorded):
         what = event_name(event)
         if isinstance(event, happened.CaseReferred) and event.consent_overridden:
-            action, reason = AuditAction.CONSENT_OVERRIDE, event.override_reason
+            referral = rows[n] if n < len(rows) else None
+            out.append(
+                _record(
+                    actor,
+                    event.case_id,
+                    AuditAction.CONSENT_OVERRIDE,
+                    what,
+                    at,
+                    referral_id=referral,
+                )
+            )
         else:
-            action, reason = AuditAction.CHANGE, None
-        out.append(_record(actor, event.case_id, action, what, at, reason))
+            out.append(_record(actor, event.case_id, AuditAction.CHANGE, what, at))
     return out
 
 
 def break_glass(actor: Actor, grant: BreakGlassGrant) -> AuditRecord:
+    """A grant made: its id and expiry (its reason stays on the grant's row)."""
     until = f"file until {grant.expires_at.isoformat()}"
     return _record(
-        actor,
-        grant.case_id,
-        AuditAction.BREAK_GLASS,
-        until,
-        grant.granted_at,
-        grant.reason,
-        grant.id,
+        actor, grant.case_id, AuditAction.BREAK_GLASS, until, grant.granted_at, grant_id=grant.id
     )

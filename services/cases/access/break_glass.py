@@ -1,6 +1,12 @@
 """Break the glass: a case worker or a supervisor who does not see a case file by right may open
 it for a stated reason, for 3 hours, and the grant is audited (DHIS2's practice; docs/domain.md,
 data protection). Typical: a survivor turns up in another regency and needs help tonight.
+
+A grant reaches only cases within the caller's province (:func:`reach_of`; a ministry-level
+caller, area ``ID``, reaches every case), as DHIS2 bounds break-the-glass by the user's search
+org units: the glass opens on a neighbour's file, not on any file in the country. The HTTP
+layer answers a case out of reach exactly as an unknown case id (404), and limits how many
+grants a caller may make (``CASES_LIMIT_BREAK_GLASS``).
 """
 
 from __future__ import annotations
@@ -14,10 +20,22 @@ from services.cases.actors import Actor
 from services.cases.cases.model import Case
 from services.cases.errors import InvalidField, NotPermitted, RuleViolation
 from services.cases.validation import NOTE_MAX, REASON_MIN, bounded_text
+from shared.areas import NATION, is_within
 from shared.auth import Role
 
 GRANT_DURATION = timedelta(hours=3)
 MAY_BREAK_THE_GLASS = frozenset({Role.CASE_WORKER, Role.SUPERVISOR})
+
+
+def reach_of(area: str) -> str:
+    """The area whose cases a caller of ``area`` may break the glass on: its province, or the
+    nation for a ministry-level caller."""
+    return area if area == NATION else area.split(".", 1)[0]
+
+
+def within_reach(actor: Actor, case: Case) -> bool:
+    """Whether ``case`` lies in the province of ``actor``'s area (anywhere for ``ID``)."""
+    return is_within(case.area, reach_of(actor.area))
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,8 @@ def break_the_glass(
     """Grant ``actor`` the case file of ``case`` until ``now`` + ``duration`` (3 hours)."""
     if actor.role not in MAY_BREAK_THE_GLASS:
         raise NotPermitted("only case workers and supervisors may break the glass")
+    if not within_reach(actor, case):
+        raise NotPermitted("break the glass reaches only the cases of your province")
     if now.tzinfo is None:
         raise InvalidField("now", "must carry a time zone")
     stated = bounded_text("reason", reason, NOTE_MAX, REASON_MIN)

@@ -76,17 +76,23 @@ async def prepare_opening(
 ) -> Opening:
     """Check an intake and build its case (nothing written). For a registered worker the
     village, sex and procedural flag are the replica's; ``village`` and ``sex`` may be given
-    only if they agree."""
+    only if they agree.
+
+    The area comes first: a worker outside the caller's jurisdiction is answered exactly as an
+    unknown worker id, and only a worker inside it is compared with the given ``village`` and
+    ``sex``; otherwise the answers would tell an officer anywhere whether an id is a registered
+    worker, and that worker's sex and village."""
     village, sex, procedural, agency_id = body.village, body.sex, False, body.agency_id
     if body.worker_id is not None:
         async with pool.acquire() as conn:
             known = await facts_of(cast(asyncpg.Connection, conn), [body.worker_id])
         worker = known.get(body.worker_id)
-        if worker is None:
+        if worker is None or not may_open(principal, worker.village):
             raise InvalidField(
                 "worker_id",
-                "no registered worker with this id is known here (a registration reaches "
-                "cases within seconds; an unregistered worker needs village and sex instead)",
+                "no registered worker with this id is known in your jurisdiction (a "
+                "registration reaches cases within seconds; an unregistered worker needs "
+                "village and sex instead)",
             )
         for name, given, recorded in (
             ("village", village, worker.village),

@@ -1,7 +1,8 @@
 """What leaves the service: each published case event as its contract payload.
 
 Only codes, dates, levels and pseudonymous ids go out; notes, override reasons, the narrative,
-the survivor's identity and a reporter's contact never do (docs/domain.md, data protection).
+the survivor's identity and a reporter's contact never do, and neither does the registry's id of
+the worker a case is about (docs/domain.md, data protection).
 The service's outbox writes :func:`payload` of every event whose ``published`` is true, with the
 case's area and version (see :func:`outgoing`).
 """
@@ -30,9 +31,13 @@ class Outgoing:
 
 
 def _facts(facts: events.CaseFacts) -> dict[str, Any]:
-    """The facts as the contract names them (the area travels in the envelope)."""
+    """The facts as the contract names them: the area travels in the envelope, and of the
+    worker only whether she is registered (version 2 of ``case-opened`` and ``case-verified``:
+    the registry's worker id beside a GBV type would let a reader of the topic single her out
+    by joining it to the worker's registry events)."""
     fields = asdict(facts)
     del fields["area"]
+    fields["registered_worker"] = fields.pop("worker_id") is not None
     return fields
 
 

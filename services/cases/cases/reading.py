@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from services.cases.access import audit as audit_records
-from services.cases.access.break_glass import BreakGlassGrant, break_the_glass
+from services.cases.access.break_glass import BreakGlassGrant, break_the_glass, within_reach
 from services.cases.access.policy import (
     CaseFile,
     Visibility,
@@ -32,11 +32,14 @@ from services.cases.cases.schemas import (
 from services.cases.cases.service import audit_entry, common_fields
 from services.cases.reports import repository as reports
 from services.cases.reports.model import Report
-from shared.auth import Principal
+from shared.auth import Principal, principal_key
 from shared.contract.codes import IntakeChannel
 from shared.service import audit
 from shared.service.context import current_correlation_id
 from shared.service.errors import NotFound
+from shared.service.limits import RateLimits
+
+GRANTS_BUDGET = "break_glass"  # the setting CASES_LIMIT_BREAK_GLASS: grants per caller
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -133,13 +136,25 @@ async def open_the_glass(
     case_id: uuid.UUID,
     reason: str,
     duration: timedelta,
+    limits: RateLimits | None = None,
 ) -> BreakGlassOut:
-    """A grant opening the case file to ``principal`` for ``duration``, audited with its
-    stated reason."""
+    """A grant opening the case file to ``principal`` for ``duration``, audited (the stated
+    reason stays on the grant's row).
+
+    A case outside the caller's reach (their province) is answered as an unknown id, 404 with
+    the same body, so the route tells nobody which case ids exist. A caller whose budget of
+    grants (``limits``) is spent is answered 429 before the case is looked at, whatever the id;
+    only a grant made spends from it (an idempotent replay runs none of this).
+    """
+    key = f"caller:{principal_key(principal)}"
+    if limits is not None:
+        limits.check(GRANTS_BUDGET, key)
     case = await repository.load(conn, case_id)
-    if case is None:
+    if case is None or not within_reach(principal, case):
         raise NotFound("no such case")
     grant = break_the_glass(principal, case, reason, datetime.now(UTC), uuid.uuid4(), duration)
+    if limits is not None:
+        limits.spend(GRANTS_BUDGET, key)
     await repository.add_grant(conn, grant)
     record = audit_records.break_glass(principal, grant)
     await audit.record_many(conn, [audit_entry(principal, record, current_correlation_id())])

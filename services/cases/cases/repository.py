@@ -192,9 +192,10 @@ async def save(
     *,
     clocks_before: Clocks,
     by: str,
-) -> None:
+) -> list[int | None]:
     """Store ``case`` after a command that ``recorded`` these events (``by``: who, a token
-    subject or a system name): its row, its clocks if they changed, and what it accumulated."""
+    subject or a system name): its row, its clocks if they changed, and what it accumulated.
+    Returns, per event, the id of the row it added where the audit names it (a referral's)."""
     columns = _STORED.split(", ")
     assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns[1:], start=2))
     await conn.execute(
@@ -203,11 +204,10 @@ async def save(
     if case.clocks != clocks_before:
         await conn.execute("DELETE FROM case_clocks WHERE case_id = $1", case.id)
         await _insert_clocks(conn, [(case.id, case.clocks)])
-    for event in recorded:
-        await _append(conn, event, by)
+    return [await _append(conn, event, by) for event in recorded]
 
 
-async def _append(conn: asyncpg.Connection, event: happened.CaseEvent, by: str) -> None:
+async def _append(conn: asyncpg.Connection, event: happened.CaseEvent, by: str) -> int | None:
     match event:
         case happened.ActionTaken():
             await conn.execute(
@@ -220,10 +220,10 @@ async def _append(conn: asyncpg.Connection, event: happened.CaseEvent, by: str) 
                 by,
             )
         case happened.CaseReferred():
-            await conn.execute(
+            referral: int = await conn.fetchval(
                 "INSERT INTO case_referrals (case_id, organisation, consent, consent_overridden,"
                 " file_shared, override_reason, overridden_by, referred_by)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 event.case_id,
                 event.to,
                 event.consent,
@@ -233,6 +233,7 @@ async def _append(conn: asyncpg.Connection, event: happened.CaseEvent, by: str) 
                 event.overridden_by,
                 by,
             )
+            return referral
         case happened.CaseEscalated():
             await conn.execute(
                 "INSERT INTO case_escalations (case_id, from_level, to_level, reason, note,"
@@ -249,6 +250,7 @@ async def _append(conn: asyncpg.Connection, event: happened.CaseEvent, by: str) 
                 await _alert_decided(conn, event.alert_id, event.case_id, "escalate")
         case happened.OverdueAlertIgnored():
             await _alert_decided(conn, event.alert_id, event.case_id, event.why)
+    return None
 
 
 async def _alert_decided(
@@ -260,10 +262,6 @@ async def _alert_decided(
         case_id,
         outcome,
     )
-
-
-async def exists(conn: asyncpg.Connection, case_id: uuid.UUID) -> bool:
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)", case_id))
 
 
 # -- reads -----------------------------------------------------------------------------------------

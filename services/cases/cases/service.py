@@ -104,8 +104,8 @@ def audit_entry(
         {
             "case_id": record.case_id,
             "what": record.what,
-            "reason": record.reason,
             "grant_id": record.grant_id,
+            "referral_id": record.referral_id,
         },
         correlation_id,
     )
@@ -155,7 +155,7 @@ async def store(
     recorded = case.events[mark.events :]
     if not recorded:
         return
-    await repository.save(
+    rows = await repository.save(
         conn, case, recorded, clocks_before=mark.clocks, by=by.sub if by else str(system)
     )
     correlation = causation.correlation_id if causation else current_correlation_id()
@@ -167,7 +167,10 @@ async def store(
     if by is not None:
         await audit.record_many(
             conn,
-            [audit_entry(by, r, correlation) for r in audit_records.changes(by, recorded, now)],
+            [
+                audit_entry(by, r, correlation)
+                for r in audit_records.changes(by, recorded, now, rows)
+            ],
         )
     else:
         for event in recorded:
@@ -276,16 +279,20 @@ async def act(
 async def close(
     conn: asyncpg.Connection, principal: Principal, case_id: uuid.UUID, body: ClosureIn
 ) -> CaseState:
+    """Close the case; a duplicate names the case it duplicates, which the caller must see (as
+    for merging a report): a case they cannot see is answered as an unknown one, after the
+    closed case itself was checked, so closing tells nobody which case ids exist elsewhere."""
     closed_on = not_in_future("closed_on", body.closed_on or today())
-    if body.merged_into is not None and not await repository.exists(conn, body.merged_into):
-        raise InvalidField("merged_into", "no such case")
-    return await change(
-        conn,
-        principal,
-        case_id,
-        Change.CLOSE,
-        lambda c: c.close(body.reason, closed_on, body.note, merged_into=body.merged_into),
-    )
+    case = await locked(conn, case_id)
+    check(principal, case, Change.CLOSE)
+    if body.merged_into is not None:
+        target = await repository.load(conn, body.merged_into)
+        if target is None or visibility(principal, target, datetime.now(UTC)) is Visibility.NONE:
+            raise InvalidField("merged_into", "no such case in your jurisdiction")
+    mark = Mark.of(case)
+    case.close(body.reason, closed_on, body.note, merged_into=body.merged_into)
+    await store(conn, case, mark, by=principal)
+    return state(case)
 
 
 async def reopen(

@@ -44,6 +44,7 @@ from shared.service import audit
 from shared.service.db import Pool, idempotent_write, replay, transaction
 from shared.service.errors import COMMON_RESPONSES, ErrorOut
 from shared.service.group_commit import GroupCommit
+from shared.service.limits import limits_of
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -303,6 +304,10 @@ add_step(
     summary="Open a case file you do not see by right, for a stated reason",
     responses={
         **CASE_RESPONSES,
+        404: {
+            "model": ErrorOut,
+            "description": "no such case, or a case outside your province (the same answer)",
+        },
         409: {"model": ErrorOut, "description": "you see this file by right already"},
     },
 )
@@ -314,10 +319,12 @@ async def break_glass(
     pool: Pool,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Case workers and supervisors: the file opens to you for a few hours (3 by default);
-    the grant and its reason are audited, and so is every read through it."""
+    """Case workers and supervisors: the file of a case in your province opens to you for a few
+    hours (3 by default); the grant is audited, and so is every read through it. A case outside
+    your province is answered as an unknown one (404); grants per caller are limited (429)."""
     settings: CasesSettings = request.app.state.settings
     duration = timedelta(hours=settings.break_glass_hours)
+    limits = limits_of(request)
     return await idempotent_write(
         pool,
         request,
@@ -325,5 +332,5 @@ async def break_glass(
         key,
         body,
         status.HTTP_201_CREATED,
-        lambda c: reading.open_the_glass(c, principal, case_id, body.reason, duration),
+        lambda c: reading.open_the_glass(c, principal, case_id, body.reason, duration, limits),
     )

@@ -105,13 +105,21 @@ async def status_of(conn: asyncpg.Connection, receipt: str) -> PublicStatus:
 async def confirm(
     conn: asyncpg.Connection, principal: Principal, case_id: uuid.UUID, body: ConfirmationIn
 ) -> CaseState:
+    """Confirm a report with the facts as found. A worker named by id must live within the area
+    the report named (and the caller's): one outside it is answered exactly as an unknown id,
+    before anything given is compared with the worker's record, so that triage tells nobody
+    the sex or the village of a worker elsewhere."""
     case = await locked(conn, case_id)
     check(principal, case, Change.TRIAGE)
     village, sex, procedural, agency_id = body.village, body.sex, False, body.agency_id
     if body.worker_id is not None:
         worker = (await facts_of(conn, [body.worker_id])).get(body.worker_id)
-        if worker is None:
-            raise InvalidField("worker_id", "no registered worker with this id is known here")
+        if worker is None or not (
+            is_within(worker.village, case.area) and is_within(worker.village, principal.area)
+        ):
+            raise InvalidField(
+                "worker_id", "no registered worker with this id is known in the area reported"
+            )
         if sex is not None and sex != worker.sex:
             raise InvalidField("sex", "disagrees with the registry's record of the worker")
         village, sex, procedural = worker.village, worker.sex, worker.procedural

@@ -7,9 +7,10 @@ else of it. What a delivery counts for (preparing a departure, following a retur
 a worker abroad) is judged by ``deliveries/programmes.py`` from the days things happened.
 
 A session is all or nothing: any participant at fault refuses the whole request (422 naming
-the participant's field, 403 for a worker outside the caller's jurisdiction), and nothing is
-written. Workers' rows are locked in id order, so sessions naming the same workers serialise
-without deadlocks.
+the participant's field), and nothing is written. A participant outside the caller's
+jurisdiction is answered exactly as an unknown worker id (422 on its ``worker_id``), so a session
+tells nobody whether an id elsewhere is a registered worker. Workers' rows are locked in id
+order, so sessions naming the same workers serialise without deadlocks.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from services.registry.deliveries.programmes import Delivered, judge
 from services.registry.metrics import SERVICES_BY_KIND
 from services.registry.workers import repository as workers
 from services.registry.workers.service import not_future
+from shared.areas import is_within
 from shared.auth import Principal, Role, require_area
 from shared.contract.codes import (
     Beneficiary,
@@ -43,6 +45,9 @@ from shared.service.context import current_correlation_id
 from shared.service.errors import FieldError, InvalidFields, NotFound
 
 log = get_logger(__name__)
+
+# An unknown worker id and a worker outside the caller's area get this same answer.
+UNKNOWN_WORKER = "no such worker in your jurisdiction"
 
 Location = tuple[str | int, ...]
 
@@ -148,8 +153,9 @@ async def record(
 ) -> list[ServiceRecorded]:
     """Record ``deliveries`` (state, events, audit) in the caller's transaction.
 
-    ``in_path``: the worker was named by the URL (an unknown one is 404), else by the body (an
-    unknown one is 422 on its ``worker_id``).
+    ``in_path``: the worker was named by the URL (an unknown one is 404, one outside the
+    caller's area 403, as on every route of a worker), else by the body (an unknown one and one
+    outside the caller's area alike are 422 on its ``worker_id``).
     """
     provider = provider_of(principal, recording.provider)
     errors = errors_of(recording, deliveries)
@@ -157,13 +163,18 @@ async def record(
         raise InvalidFields(errors)
     ids = sorted({d.worker_id for d in deliveries})
     found = await workers.get_many(conn, ids, lock=True)
-    unknown = [d for d in deliveries if d.worker_id not in found]
-    if unknown and in_path:
-        raise NotFound("no such worker")
+    if in_path:
+        if len(found) < len(ids):
+            raise NotFound("no such worker")
+        for worker in found.values():
+            require_area(principal, worker.village)
+    unknown = [
+        d
+        for d in deliveries
+        if d.worker_id not in found or not is_within(found[d.worker_id].village, principal.area)
+    ]
     if unknown:
-        raise InvalidFields([_error((*d.where, "worker_id"), "no such worker") for d in unknown])
-    for worker in found.values():
-        require_area(principal, worker.village)
+        raise InvalidFields([_error((*d.where, "worker_id"), UNKNOWN_WORKER) for d in unknown])
     placements = await workers.placements_of(conn, ids)
     earlier = await repository.delivered_to(conn, ids)
     members = iter(

@@ -38,19 +38,30 @@ class Stream:
     """Events as the publishers would make them: consecutive sequences per subject, the time
     from the shared clock, worker events in the worker's village."""
 
-    def __init__(self, clock: ManualClock | None = None) -> None:
+    def __init__(self, clock: ManualClock | None = None, *, case_version: int = 2) -> None:
         self.clock = clock or ManualClock(START)
         self.seq: dict[str, int] = {}
         self.area_of: dict[str, str] = {}
+        # case-opened and case-verified as the cases service publishes them (2: the worker as
+        # ``registered_worker``), or as it did before (1: the registry's ``worker_id``).
+        self.case_version = case_version
 
     def event(
-        self, type: str, subject: str, area: str, *, time: datetime | None = None, **data: Any
+        self,
+        type: str,
+        subject: str,
+        area: str,
+        *,
+        time: datetime | None = None,
+        version: int = 1,
+        **data: Any,
     ) -> Envelope:
         self.seq[subject] = self.seq.get(subject, 0) + 1
         self.area_of.setdefault(subject, area)
         topic = str(TOPIC_OF_TYPE[type])
         env = new_event(
             type=type,
+            version=version,
             source=SOURCES.get(topic, "cases"),  # type: ignore[arg-type]
             subject=subject,
             sequence=self.seq[subject],
@@ -173,7 +184,7 @@ class Stream:
             level=level,
             procedural=worker is not None,
             sex="female",
-            worker_id=uid() if worker == "registered" else worker,
+            **self._case_worker(uid() if worker == "registered" else worker),
             agency_id=agency,
             channel="walk_in" if verified else "public_report",
             verified=verified,
@@ -203,10 +214,16 @@ class Stream:
             level=level,
             procedural=worker is not None,
             sex="female",
-            worker_id=worker,
+            **self._case_worker(worker),
             agency_id=agency,
             **_deadline(due_on, "documents_incomplete"),
         )
+
+    def _case_worker(self, worker: str | None) -> dict[str, Any]:
+        """The worker of a case event: ``worker`` is a registry id, or None (never registered)."""
+        if self.case_version >= 2:
+            return {"registered_worker": worker is not None, "version": self.case_version}
+        return {"worker_id": worker, "version": 1}
 
     def assigned(self, case: str, *, time: datetime | None = None) -> Envelope:
         return self._case(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from services.alerts.clock import start_of
 from services.alerts.settings import RuleSettings
 from shared.contract.codes import AlertResolution, AlertRule, Level, Severity
@@ -152,6 +154,29 @@ def test_an_untriaged_report_is_flagged_once_verified():
 
 def test_only_a_null_worker_id_means_an_unregistered_worker():
     h = Harness()
+    h.log.case_version = 1
     case = h.log.opened(KUPANG_1)
     data = {k: v for k, v in case.data.items() if k != "worker_id"}  # a producer omitting it
     assert h.feed(case.model_copy(update={"data": data})) == []
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_both_versions_of_case_opened_and_verified_say_whether_the_worker_is_registered(version):
+    """Version 2 of case-opened and case-verified says ``registered_worker``; version 1 said
+    ``worker_id`` (null: never registered). Records of both are on the topic."""
+    h = Harness()
+    h.log.case_version = version
+    unregistered = h.log.opened(KUPANG_1, worker=None)
+    registered = h.log.opened(KUPANG_1)
+    assert unregistered.version == registered.version == version
+    assert ("registered_worker" in registered.data) is (version == 2)
+    events = h.feed(unregistered, registered)
+    assert summary(events) == [("alert-raised", "non_procedural", unregistered.subject)]
+    report = h.log.opened("53.71", worker=None, verified=False)
+    found = h.log.opened("53.71", worker=None, verified=False)
+    assert h.feed(report, found) == []
+    triaged = h.feed(
+        h.log.triaged(report.subject, area=KUPANG_2),
+        h.log.triaged(found.subject, area=KUPANG_2, worker=str(uuid.uuid4())),
+    )
+    assert summary(triaged) == [("alert-raised", "non_procedural", report.subject)]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.cases.access import audit
-from services.cases.access.break_glass import GRANT_DURATION, break_the_glass
+from services.cases.access.break_glass import GRANT_DURATION, break_the_glass, reach_of
 from services.cases.access.policy import (
     CaseFile,
     CaseSummary,
@@ -122,9 +122,9 @@ def test_officers_triaging_a_report_read_it_but_only_those_of_its_handling_area(
 # -- break the glass ----------------------------------------------------------------------------
 def test_break_the_glass_opens_the_file_for_three_hours_and_is_audited():
     case = gbv_case()
-    outsider = actor(Role.CASE_WORKER, "52.01", "cw-lombok")
+    outsider = actor(Role.CASE_WORKER, "53.04", "cw-belu")  # another regency of the province
     assert visibility(outsider, case, NOW) is Visibility.NONE
-    reason = "She came to our shelter in Mataram tonight and needs care."
+    reason = "She came to our shelter in Atambua tonight and needs care."
     grant = break_the_glass(outsider, case, reason, NOW, uuid.uuid4())
     assert grant.expires_at - grant.granted_at == GRANT_DURATION == timedelta(hours=3)
     assert visibility(outsider, case, NOW + timedelta(hours=2, minutes=59), [grant]) is (
@@ -132,17 +132,20 @@ def test_break_the_glass_opens_the_file_for_three_hours_and_is_audited():
     )
     assert visibility(outsider, case, NOW + timedelta(hours=3), [grant]) is Visibility.NONE
     assert visibility(outsider, open_case(), NOW, [grant]) is Visibility.NONE  # one case only
-    someone_else = actor(Role.CASE_WORKER, "52.01", "cw-other")
+    someone_else = actor(Role.CASE_WORKER, "53.04", "cw-other")
     assert visibility(someone_else, case, NOW, [grant]) is Visibility.NONE
+    assert grant.reason == reason  # kept on the grant's row, not in the audit trail
     record = audit.break_glass(outsider, grant)
-    assert record.action is audit.AuditAction.BREAK_GLASS and record.reason == reason
-    assert record.actor == "cw-lombok" and record.case_id == case.id
+    assert record.action is audit.AuditAction.BREAK_GLASS and record.grant_id == grant.id
+    assert reason not in repr(record)
+    assert record.actor == "cw-belu" and record.case_id == case.id
 
 
 def test_break_the_glass_needs_a_reason_the_right_role_and_a_need():
     case = gbv_case()
+    neighbour = actor(Role.SUPERVISOR, "53.04")  # another regency of the case's province
     with pytest.raises(InvalidField) as refused:
-        break_the_glass(actor(Role.SUPERVISOR, OTHER_PROVINCE), case, "because", NOW, uuid.uuid4())
+        break_the_glass(neighbour, case, "because", NOW, uuid.uuid4())
     assert refused.value.field == "reason"
     with pytest.raises(NotPermitted):
         break_the_glass(actor(Role.MONITOR, PROVINCE), case, "x" * 20, NOW, uuid.uuid4())
@@ -152,7 +155,7 @@ def test_break_the_glass_needs_a_reason_the_right_role_and_a_need():
         break_the_glass(actor(Role.SUPERVISOR, PROVINCE), case, "x" * 20, NOW, uuid.uuid4())
     naive = NOW.replace(tzinfo=None)
     with pytest.raises(InvalidField):
-        break_the_glass(actor(Role.SUPERVISOR, OTHER_PROVINCE), case, "x" * 20, naive, uuid.uuid4())
+        break_the_glass(neighbour, case, "x" * 20, naive, uuid.uuid4())
     # a case worker of the jurisdiction who is not assigned may break the glass too
     colleague = actor(Role.CASE_WORKER, PROVINCE, "cw-colleague")
     why = "Maria is ill; the survivor called."
@@ -160,8 +163,24 @@ def test_break_the_glass_needs_a_reason_the_right_role_and_a_need():
     assert visibility(colleague, case, NOW, [grant]) is Visibility.FILE
 
 
+def test_break_the_glass_reaches_only_the_callers_province():
+    case = gbv_case()  # in NTT (53)
+    why = "She came to our shelter tonight and needs care."
+    for role in (Role.CASE_WORKER, Role.SUPERVISOR):
+        for area in (OTHER_PROVINCE, "52.01", "52.01.01.2001", "11"):
+            with pytest.raises(NotPermitted, match="province"):
+                break_the_glass(actor(role, area), case, why, NOW, uuid.uuid4())
+        # anywhere in the case's province, down to a village of another regency
+        for area in ("53.04", "53.04.01.2001"):
+            assert break_the_glass(actor(role, area), case, why, NOW, uuid.uuid4())
+    # a ministry-level case worker (area ID) reaches every case
+    assert break_the_glass(actor(Role.CASE_WORKER, "ID"), case, why, NOW, uuid.uuid4())
+    assert (reach_of("53.71.01.1001"), reach_of("53.71"), reach_of("53")) == ("53", "53", "53")
+    assert reach_of("ID") == "ID"
+
+
 # -- audit --------------------------------------------------------------------------------------
-def test_every_read_and_every_change_is_audited_and_an_override_with_its_reason():
+def test_every_read_and_every_change_is_audited_and_an_override_names_its_referral():
     case = gbv_case()
     supervisor = actor(Role.SUPERVISOR, PROVINCE)
     read = audit.read(supervisor, case.id, visibility(supervisor, case, NOW), NOW)
@@ -172,13 +191,16 @@ def test_every_read_and_every_change_is_audited_and_an_override_with_its_reason(
     case.escalate(EscalationReason.NEEDS_ACTION_ABROAD)
     reason = "Imminent danger: she must be moved to a safe house today."
     case.refer("safe_house.ntt", by=supervisor, override_reason=reason)
-    records = audit.changes(supervisor, case.events[mark:], NOW)
+    # the ids of the rows the events added, as the repository returns them: a referral's
+    records = audit.changes(supervisor, case.events[mark:], NOW, [None, None, 41])
     assert [(r.action, r.what) for r in records] == [
         (audit.AuditAction.CHANGE, "case-escalated"),
         (audit.AuditAction.CHANGE, "assignment-lapsed"),  # a province case worker, now national
         (audit.AuditAction.CONSENT_OVERRIDE, "case-referred"),
     ]
-    assert records[2].reason == reason and records[0].reason is None
+    assert [r.referral_id for r in records] == [None, None, 41]
+    # the stated reason stays on the referral: no audit record carries free text
+    assert all(reason not in repr(r) for r in records)
 
 
 # -- who may change what ------------------------------------------------------------------------

@@ -234,3 +234,65 @@ def test_a_verified_report_is_published_in_its_village():
     assert item.area == "53.71.01.1001" and item.sequence == 2
     assert isinstance(item.data, contract.CaseVerified)
     assert json.loads(item.data.model_dump_json())["due_clock"] == "documents_incomplete"
+
+
+def test_case_opened_and_verified_v2_say_only_whether_the_worker_is_registered():
+    """Review finding 2: the registry's worker id beside a GBV type would let any reader of
+    cases.case.v1 join the type to the worker's registry events; version 2 carries a bool."""
+    registered = open_case(gbv_type=GbvType.RAPE)
+    worker_id = registered.worker_id
+    assert worker_id is not None
+    data = payload(registered.events[0])
+    assert isinstance(data, contract.CaseOpened) and data.event_version == 2
+    assert data.registered_worker is True and data.gbv_type is GbvType.RAPE
+    assert "worker_id" not in data.model_dump() and str(worker_id) not in data.model_dump_json()
+    never = payload(open_case(worker_id=None, procedural=False).events[0])
+    assert isinstance(never, contract.CaseOpened) and never.registered_worker is False
+
+    report = submit(
+        Submission(area=REGENCY, category=CaseCategory.SICK, sex=Sex.MALE, account="He is ill."),
+        uuid.uuid4(),
+        OPENED,
+    ).case
+    version, mark = report.version, len(report.events)
+    found = uuid.uuid4()
+    facts = triage.Confirmation(
+        category=CaseCategory.SICK, gbv_type=None, sex=Sex.MALE, worker_id=found
+    )
+    triage.confirm(report, facts)
+    (item,) = outgoing(report.events[mark:], version, report.area)
+    assert isinstance(item.data, contract.CaseVerified) and item.data.event_version == 2
+    assert item.data.registered_worker is True and str(found) not in item.data.model_dump_json()
+
+    # no case event the service publishes names the registry's worker id
+    for event in busy_case().events + registered.events:
+        published = payload(event)
+        if published is not None:
+            assert "worker_id" not in type(published).model_fields, type(published).__name__
+
+
+def test_case_opened_and_verified_v1_are_still_read():
+    worker_id = uuid.uuid4()
+    opened = payload(open_case().events[0])
+    assert opened is not None
+    v1 = {**opened.model_dump(mode="json"), "worker_id": str(worker_id)}
+    del v1["registered_worker"]
+    envelope = new_event(
+        source="cases",
+        subject=str(uuid.uuid4()),
+        sequence=1,
+        area="53.71.01.1001",
+        data=v1,
+        type="case-opened",
+        version=1,
+    )
+    read = parse_data(envelope)
+    assert isinstance(read, contract.CaseOpenedV1) and read.registered_worker is True
+    unregistered = parse_data(envelope.model_copy(update={"data": {**v1, "worker_id": None}}))
+    assert isinstance(unregistered, contract.CaseOpenedV1)
+    assert unregistered.registered_worker is False
+    verified = {k: v1[k] for k in contract.CaseVerifiedV1.model_fields}
+    read_verified = parse_data(
+        envelope.model_copy(update={"type": "case-verified", "data": verified})
+    )
+    assert isinstance(read_verified, contract.CaseVerifiedV1) and read_verified.registered_worker

@@ -34,11 +34,12 @@ class Log:
         self.seq: dict[str, int] = {}
         self.time = time or datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 
-    def event(self, type: str, subject: str, area: str, **data: Any) -> Consumed:
+    def event(self, type: str, subject: str, area: str, version: int = 1, **data: Any) -> Consumed:
         self.seq[subject] = self.seq.get(subject, 0) + 1
         topic = str(TOPIC_OF_TYPE[type])
         env = new_event(
             type=type,
+            version=version,
             source=SOURCE[topic],  # type: ignore[arg-type]
             subject=subject,
             sequence=self.seq[subject],
@@ -173,13 +174,19 @@ class Log:
         due_on: str | None = None,
         report: bool = False,
         opened_on: str | None = "2026-03-09",
+        version: int = 1,
     ) -> tuple[str, Consumed]:
-        """An officer's case, or (``report``) a worker's or family's report not yet triaged."""
+        """An officer's case, or (``report``) a worker's or family's report not yet triaged;
+        ``version`` 2 as the cases service publishes it now (``registered_worker``), 1 as it
+        did before (``worker_id``, absent here: an unregistered worker)."""
         cid = str(uuid.uuid4())
+        worker: dict[str, Any] = {"registered_worker": False} if version == 2 else {}
         return cid, self.event(
             "case-opened",
             cid,
             area,
+            version,
+            **worker,
             category=category,
             gbv_type=gbv_type,
             level="village",

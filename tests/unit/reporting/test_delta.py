@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from services.reporting.projections.catalog import CATALOG
 from services.reporting.projections.delta import (
@@ -113,6 +115,41 @@ def test_case_lifecycle_and_deadlines() -> None:
     assert ("ID", "cases_due", "2026-04-01") not in cube
     assert cube[("ID", "cases", "trafficking|rape|province|closed|female|procedural")][0] == 1
     assert cube[("ID", "monthly", "2026-03|cases_closed|female")][0] == 1
+
+
+def test_case_opened_and_verified_are_read_in_both_versions() -> None:
+    """Version 2 (``registered_worker``) and version 1 (``worker_id``) count alike: no figure
+    reads the worker."""
+    cubes = []
+    for version in (1, 2):
+        log = Log()
+        cid, opened = log.case("53.71", gbv_type="rape", report=True, version=version)
+        facts: dict[str, Any] = (
+            {"registered_worker": True} if version == 2 else {"worker_id": str(uuid.uuid4())}
+        )
+        verified = log.event(
+            "case-verified",
+            cid,
+            V1,
+            version,
+            category="employer_violence",
+            gbv_type="rape",
+            level="province",
+            procedural=True,
+            sex="female",
+            agency_id=None,
+            due_on="2026-04-01",
+            due_clock="documents_incomplete",
+            **facts,
+        )
+        assert (opened.envelope.version, verified.envelope.version) == (version, version)
+        cube, _ = apply_all([[opened], [verified]])
+        cubes.append(cube)
+    assert cubes[0] == cubes[1]
+    assert (
+        cubes[1][("53.71", "cases", "employer_violence|rape|province|new|female|procedural")][0]
+        == 1
+    )
 
 
 def test_alerts_open_until_resolved_and_higher_areas_get_a_pseudo_child() -> None:

@@ -35,10 +35,17 @@ from shared.contract.events import (
     CaseClosed,
     CaseEscalated,
     CaseOpened,
+    CaseOpenedV1,
     CaseReferred,
     CaseReopened,
     CaseVerified,
+    CaseVerifiedV1,
 )
+
+# Both versions of case-opened and case-verified are read (version 1 carried the registry's
+# worker id, version 2 whether the worker is registered): no figure reads either field.
+Opened = CaseOpened | CaseOpenedV1
+Verified = CaseVerified | CaseVerifiedV1
 
 
 def _case_leaves(
@@ -87,7 +94,7 @@ OPENED = Series("cases_opened")
 CLOSED = Series("cases_closed")
 
 
-def _facts(data: CaseOpened | CaseVerified) -> Attrs:
+def _facts(data: Opened | Verified) -> Attrs:
     return {
         "category": str(data.category),
         "gbv_type": str(data.gbv_type) if data.gbv_type else None,
@@ -98,7 +105,7 @@ def _facts(data: CaseOpened | CaseVerified) -> Attrs:
     }
 
 
-def _day(data: CaseOpened | CaseVerified | CaseActionTaken | CaseReopened) -> str | None:
+def _day(data: Opened | Verified | CaseActionTaken | CaseReopened) -> str | None:
     return data.due_on.isoformat() if data.due_on else None
 
 
@@ -110,7 +117,7 @@ def _counted(case: Attrs) -> bool:
     return case["verified"] != "no"  # cases stored before the field existed were counted
 
 
-def opened(data: CaseOpened, flows: Flows) -> Attrs:
+def opened(data: Opened, flows: Flows) -> Attrs:
     day = data.opened_on or flows.time
     if data.verified:
         flows.month(OPENED, day, data.sex)
@@ -122,7 +129,7 @@ def opened(data: CaseOpened, flows: Flows) -> Attrs:
     }
 
 
-def verified(case: Attrs, data: CaseVerified, flows: Flows) -> None:
+def verified(case: Attrs, data: Verified, flows: Flows) -> None:
     case.update(_facts(data))
     if not _counted(case):
         case["verified"] = "yes"
@@ -176,9 +183,10 @@ CASE = SubjectKind(
         "verified",
         "opened_on",
     ),
-    created_by={CaseOpened: opened},
+    created_by={CaseOpened: opened, CaseOpenedV1: opened},
     changed_by={
         CaseVerified: verified,
+        CaseVerifiedV1: verified,
         CaseEscalated: escalated,
         CaseActionTaken: action_taken,
         CaseClosed: closed,
