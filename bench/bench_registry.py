@@ -288,7 +288,7 @@ def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess
     """The registry as a real server process, its log in bench/results/registry-server.log.
 
     One process is ``pantau serve registry``, as deployed; more are uvicorn's ``--workers``
-    (each with its own batcher; one relay publishes, the others wait on its advisory lock).
+    (each with its own group commit; one relay publishes, the others wait on its advisory lock).
     """
     command = [sys.executable, "-m", "pantau.cli", "serve", "registry", "--port", str(port)]
     if workers > 1:
@@ -436,7 +436,7 @@ async def wrk_registrations(
             "latency_p50_ms": summary["p50_us"] / 1000,
             "latency_p99_ms": summary["p99_us"] / 1000,
             # Where the time went: the registry's own CPU per registration (server, relay,
-            # batcher), and how busy the whole machine was (other work competes for the cores).
+            # group commit), and how busy the whole machine was (other work competes for the cores).
             "server_cpu_seconds": server_cpu,
             "server_cpu_ms_per_registration": 1000 * server_cpu / max(events.count, 1),
             "machine_busy_cores": (busy - machine_busy)

@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 from services.registry.access import Officer, Verifier, WorkerReader
 from services.registry.settings import RegistrySettings
 from services.registry.workers import repository, service
-from services.registry.workers.batcher import RegistrationBatcher
 from services.registry.workers.models import (
     DepartureCreated,
     DepartureIn,
@@ -33,6 +32,7 @@ from shared.idempotency import IdempotencyKey
 from shared.service import audit
 from shared.service.db import Pool, idempotent_write, replay, transaction
 from shared.service.errors import COMMON_RESPONSES, ErrorOut
+from shared.service.group_commit import GroupCommit
 from shared.service.limits import limits_of
 
 router = APIRouter(prefix="/v1/workers", tags=["workers"])
@@ -99,8 +99,9 @@ async def register_worker(
             )
         if stored is not None:
             return replay(stored)
-    batcher: RegistrationBatcher = request.app.state.registrations
-    outcome = await batcher.submit(
+    registrations: GroupCommit[service.Registration, service.Settled]
+    registrations = request.app.state.registrations
+    outcome = await registrations.submit(
         service.registration(
             principal, body, secret=settings.nik_hmac_secret, key=key, fingerprint=fingerprint
         )
