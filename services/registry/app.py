@@ -22,7 +22,6 @@ from services.registry.settings import RegistrySettings
 from services.registry.workers import service as workers
 from services.registry.workers.views import router as workers_router
 from shared.service.app import Background, Runtime, build_app
-from shared.service.group_commit import GroupCommit
 
 DESCRIPTION = """Registers prospective migrant workers (village, regency), verifies them (regency),
 records departures, returns and the fees they were charged, the services villages and one-roof
@@ -74,24 +73,17 @@ TAGS = [
 
 
 @asynccontextmanager
-async def registration_commit(
-    runtime: Runtime,
-) -> AsyncIterator[GroupCommit[workers.Registration, workers.Settled]]:
+async def registration_commit(runtime: Runtime) -> AsyncIterator[workers.Registrations]:
     """The group commit of registrations (``app.state.registrations``)."""
     settings = runtime.settings
     assert isinstance(settings, RegistrySettings)
-    commit: GroupCommit[workers.Registration, workers.Settled] = GroupCommit(
-        runtime.pool,
-        workers.register_many,
-        max_batch=settings.registration_batch_size,
-        max_wait=settings.registration_batch_wait_ms / 1000,
-        name="registrations",
+    size, wait = settings.registration_batch_size, settings.registration_batch_wait_ms / 1000
+    write = workers.register_many
+    commit = workers.Registrations(
+        runtime.pool, write, max_batch=size, max_wait=wait, name="registrations"
     )
-    await commit.start()
-    try:
+    async with commit:
         yield commit
-    finally:
-        await commit.stop()
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:

@@ -34,7 +34,6 @@ from shared.auth import Principal, Role, issue_token
 from shared.contract.envelope import Envelope
 from shared.idempotency import IdempotencyKeyReused, StoredResponse, request_fingerprint
 from shared.service.context import correlation_id_for, service_context
-from shared.service.group_commit import GroupCommit
 from tests.support.messaging import read_topic
 
 VILLAGE = "53.71.01.1003"
@@ -89,11 +88,10 @@ def batch_sizes(spied_sizes: list[int]) -> list[int]:
     return spied_sizes
 
 
-Registrations = GroupCommit[service.Registration, service.Settled]
-
-
-def registration_commit(pool: asyncpg.Pool, *, max_wait: float) -> Registrations:
-    return GroupCommit(pool, service.register_many, max_wait=max_wait, name="registrations")
+def registration_commit(pool: asyncpg.Pool, *, max_wait: float) -> service.Registrations:
+    return service.Registrations(
+        pool, service.register_many, max_wait=max_wait, name="registrations"
+    )
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -129,7 +127,7 @@ async def client(dsn: str, spied_sizes: list[int]) -> AsyncIterator[httpx.AsyncC
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def batcher(dsn: str, spied_sizes: list[int]) -> AsyncIterator[Registrations]:
+async def batcher(dsn: str, spied_sizes: list[int]) -> AsyncIterator[service.Registrations]:
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
     batcher = registration_commit(pool, max_wait=0.05)
     with service_context("registry"):  # its tasks write the registry's events

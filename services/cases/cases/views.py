@@ -42,7 +42,6 @@ from shared.idempotency import IdempotencyKey
 from shared.service import audit
 from shared.service.db import Pool, before_queuing, idempotent_write, replay, transaction
 from shared.service.errors import COMMON_RESPONSES, ErrorOut
-from shared.service.group_commit import GroupCommit
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -80,7 +79,7 @@ async def open_case(
     prepared = await opening.prepare_opening(
         pool, principal, body, key=key, fingerprint=checked.fingerprint
     )
-    intake: GroupCommit[opening.Opening, opening.Opened] = request.app.state.intake
+    intake: opening.IntakeQueue = request.app.state.intake
     outcome = await intake.submit(prepared)
     if isinstance(outcome, opening.Replayed):
         return replay(outcome.answer)

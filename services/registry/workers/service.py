@@ -64,6 +64,7 @@ from shared.logging import get_logger
 from shared.service import audit, events
 from shared.service.context import current_correlation_id
 from shared.service.errors import Conflict, FieldError, InvalidFields, NotFound, TooManyRequests
+from shared.service.group_commit import GroupCommit
 from shared.service.limits import RateLimits
 
 log = get_logger(__name__)
@@ -204,6 +205,8 @@ class Replayed:
 # of the same batch holds; it goes into the next batch, where it sees the first one's answer.
 Settled = Registered | Duplicate | Replayed
 Outcome = Settled | IdempotencyKeyReused | None
+# The queue of registrations (``app.state.registrations``), written by :func:`register_many`.
+Registrations = GroupCommit[Registration, Settled]
 
 
 def created(worker_id: uuid.UUID) -> WorkerCreated:

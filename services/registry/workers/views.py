@@ -30,7 +30,6 @@ from shared.idempotency import IdempotencyKey
 from shared.service import audit
 from shared.service.db import Pool, before_queuing, idempotent_write, replay, transaction
 from shared.service.errors import COMMON_RESPONSES, ErrorOut
-from shared.service.group_commit import GroupCommit
 from shared.service.limits import limits_of
 
 router = APIRouter(prefix="/v1/workers", tags=["workers"])
@@ -90,8 +89,7 @@ async def register_worker(
     prepared = service.registration(
         principal, body, secret=settings.nik_hmac_secret, key=key, fingerprint=checked.fingerprint
     )
-    registrations: GroupCommit[service.Registration, service.Settled]
-    registrations = request.app.state.registrations
+    registrations: service.Registrations = request.app.state.registrations
     outcome = await registrations.submit(prepared)
     if isinstance(outcome, service.Replayed):
         return replay(outcome.answer)
