@@ -25,7 +25,6 @@ import pytest_asyncio
 from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
-from pantau.simulate import make_nik
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from services.registry.workers import service
@@ -34,7 +33,9 @@ from shared.auth import Principal, Role, issue_token
 from shared.contract.envelope import Envelope
 from shared.idempotency import IdempotencyKeyReused, StoredResponse, request_fingerprint
 from shared.service.context import correlation_id_for, service_context
+from tests.support.database import connection, fresh_database
 from tests.support.messaging import read_topic
+from tests.support.registry import offline_settings, registry_client, worker_body
 
 VILLAGE = "53.71.01.1003"
 OFFICER = {"Authorization": f"Bearer {issue_token('village-officer', VILLAGE)}"}
@@ -47,14 +48,7 @@ _serials = itertools.count(5_000)
 def registration(**overrides: Any) -> dict[str, Any]:
     serial = next(_serials)
     born = date(1960, 1, 1) + timedelta(days=serial % 5_000 * 2)
-    body: dict[str, Any] = {
-        "nik": make_nik("53.71.01", born, "female", serial),
-        "name": f"Batch Worker {uuid.uuid4().hex[:8]}",
-        "sex": "female",
-        "birth_date": born.isoformat(),
-        "village": VILLAGE,
-        "occupation": "housekeeper",
-    }
+    body = worker_body(serial, born, VILLAGE, name="Batch Worker")
     body.update(overrides)
     return body
 
@@ -94,36 +88,15 @@ def registration_commit(pool: asyncpg.Pool, *, max_wait: float) -> service.Regis
     )
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def dsn(make_database) -> str:
-    return str(await make_database("services.registry"))
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        yield conn
-    finally:
-        await conn.close()
+dsn = fresh_database("services.registry")
+db = connection()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def client(dsn: str, spied_sizes: list[int]) -> AsyncIterator[httpx.AsyncClient]:
     """The app without relay; a batch lingers 50 ms so requests sent together share it."""
-    settings = RegistrySettings(
-        database_url=dsn,
-        relay_enabled=False,
-        migrate_on_start=False,
-        kafka_bootstrap_servers="127.0.0.1:9",
-        registration_batch_wait_ms=50,
-        log_json=True,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
-            yield http
+    async with registry_client(offline_settings(dsn, registration_batch_wait_ms=50)) as http:
+        yield http
 
 
 @pytest_asyncio.fixture(loop_scope="session")
