@@ -50,6 +50,7 @@ from bench._infra import (
     bench_infra,
     machine_cpu,
     process_cpu_seconds,
+    service_env,
     service_process,
 )
 from bench.bench_alert_rules import synthetic_stream
@@ -117,16 +118,7 @@ async def alerts_server(infra: BenchInfra) -> AsyncIterator[tuple[str, str, int]
     dsn = await infra.fresh_database("bench_alerts")
     await migrate(dsn, "services.alerts")
     port = free_port()
-    env = {
-        **os.environ,
-        "ALERTS_DATABASE_URL": dsn,
-        "ALERTS_KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
-        "ALERTS_KAFKA_IDEMPOTENCE": str(infra.idempotence).lower(),
-        "ALERTS_PORT": str(port),
-        "ALERTS_LOG_LEVEL": "WARNING",
-        "ALERTS_MIGRATE_ON_START": "false",
-        "ALERTS_ACCESS_LOG": "false",
-    }
+    env = service_env("alerts", infra, dsn, port, ACCESS_LOG="false")
     async with service_process("alerts", env, port) as server:
         yield f"http://127.0.0.1:{port}", dsn, server.pid
 

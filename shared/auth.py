@@ -9,7 +9,8 @@ authenticates:
   bad ones is 429 (the ``auth_failures`` rate limit, :mod:`shared.service.limits`);
 - verified tokens are remembered until they expire (:func:`principal_of`): a caller sends the
   same token for hours, and the signature check costs more than most requests;
-- :func:`require_area` / :func:`require_role` answer 403 inside a use case.
+- :func:`require_area` / :func:`require_role` answer 403 inside a use case;
+  :func:`within_jurisdiction` is the area a read asks for (default: all of the caller's).
 
 A page's caller is signed in by a session instead (:mod:`shared.web.session`): the same kind of
 token in the HttpOnly cookie :data:`SESSION_COOKIE`, read when no ``Authorization`` header is
@@ -273,6 +274,13 @@ def require_area(principal: Principal, area: str) -> None:
             status.HTTP_403_FORBIDDEN,
             f"that area is outside your jurisdiction ({principal.area})",
         )
+
+
+def within_jurisdiction(principal: Principal, area: str | None) -> str:
+    """The area a read asks for, by default the caller's whole jurisdiction; 403 outside it."""
+    within = area or principal.area
+    require_area(principal, within)
+    return within
 
 
 def require_role(principal: Principal, *roles: Role) -> None:

@@ -11,7 +11,8 @@ repeats the value (the kit's error handlers strip pydantic's ``input``).
   or in answers to others) also refuses runs of 10 or more digits, the shape of a NIK or a phone
   number. :data:`PersonName`, :data:`PublicName` are the common ones.
 - :data:`Day` — a date from :data:`FIRST_DAY` to :data:`LAST_DAY`; :data:`BirthDate` from 1900.
-- :data:`Offset` and :data:`Limit` — paging query parameters; :data:`Count` any other count.
+- :data:`Offset` and :data:`Limit` — paging query parameters (:func:`next_offset` the next
+  page's); :data:`Count` any other count.
 
 Usage::
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sized
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -106,3 +108,9 @@ Offset = Annotated[
     int, Query(ge=0, le=MAX_OFFSET, description=f"rows to skip (at most {MAX_OFFSET:,})")
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"rows per page (1-{MAX_PAGE})")]
+
+
+def next_offset(fetched: Sized, limit: int, offset: int) -> int | None:
+    """The next page's offset, None on the last page: ``fetched`` is the rows read with
+    ``limit + 1`` (one more than a page shows, so that there being more is known)."""
+    return offset + limit if len(fetched) > limit else None

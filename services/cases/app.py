@@ -18,14 +18,13 @@ from fastapi import FastAPI
 from services.cases import answers
 from services.cases.case_workers.views import router as case_workers_router
 from services.cases.cases import overdue
-from services.cases.cases.opening import Opened, Opening, open_many
+from services.cases.cases.opening import IntakeQueue, open_many
 from services.cases.cases.views import router as cases_router
 from services.cases.reports.views import router as reports_router
 from services.cases.settings import CasesSettings
 from services.cases.workers import replica
 from shared.contract.topics import Topic
 from shared.service.app import Background, Consumer, Runtime, build_app
-from shared.service.group_commit import GroupCommit
 
 DESCRIPTION = """Cases of migrant workers, from a complaint or a report to the ministry: intake,
 triage of reports by workers and families, assignment, escalation level by level, referral,
@@ -68,22 +67,14 @@ TAGS = [
 
 
 @asynccontextmanager
-async def intake_commit(runtime: Runtime) -> AsyncIterator[GroupCommit[Opening, Opened]]:
+async def intake_commit(runtime: Runtime) -> AsyncIterator[IntakeQueue]:
     """The group commit of new cases (``app.state.intake``)."""
     settings = runtime.settings
     assert isinstance(settings, CasesSettings)
-    commit: GroupCommit[Opening, Opened] = GroupCommit(
-        runtime.pool,
-        open_many,
-        max_batch=settings.intake_batch_size,
-        max_wait=settings.intake_batch_wait_ms / 1000,
-        name="case-intake",
-    )
-    await commit.start()
-    try:
+    size, wait = settings.intake_batch_size, settings.intake_batch_wait_ms / 1000
+    commit = IntakeQueue(runtime.pool, open_many, max_batch=size, max_wait=wait, name="case-intake")
+    async with commit:
         yield commit
-    finally:
-        await commit.stop()
 
 
 def create_app(settings: CasesSettings | None = None) -> FastAPI:

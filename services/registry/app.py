@@ -4,7 +4,8 @@ It owns the personal records (NIK, name, birth date) and publishes what happens 
 events without personal data: ``registry.worker.v1`` (key = worker id, area = the worker's
 village, sequence = the worker's version) and ``registry.agency.v1``. A state change, its event
 (transactional outbox), its audit row and its Idempotency-Key are committed together;
-registrations are committed in groups (``workers/batcher.py``), each request keeping its answer.
+registrations are committed in groups (the kit's ``GroupCommit`` over
+:func:`~services.registry.workers.service.register_many`), each request keeping its answer.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from services.registry.agencies.views import router as agencies_router
 from services.registry.deliveries.views import router as services_router
 from services.registry.fees.views import router as fees_router
 from services.registry.settings import RegistrySettings
-from services.registry.workers.batcher import RegistrationBatcher
+from services.registry.workers import service as workers
 from services.registry.workers.views import router as workers_router
 from shared.service.app import Background, Runtime, build_app
 
@@ -72,20 +73,17 @@ TAGS = [
 
 
 @asynccontextmanager
-async def registration_batcher(runtime: Runtime) -> AsyncIterator[RegistrationBatcher]:
+async def registration_commit(runtime: Runtime) -> AsyncIterator[workers.Registrations]:
     """The group commit of registrations (``app.state.registrations``)."""
     settings = runtime.settings
     assert isinstance(settings, RegistrySettings)
-    batcher = RegistrationBatcher(
-        runtime.pool,
-        max_batch=settings.registration_batch_size,
-        max_wait=settings.registration_batch_wait_ms / 1000,
+    size, wait = settings.registration_batch_size, settings.registration_batch_wait_ms / 1000
+    write = workers.register_many
+    commit = workers.Registrations(
+        runtime.pool, write, max_batch=size, max_wait=wait, name="registrations"
     )
-    await batcher.start()
-    try:
-        yield batcher
-    finally:
-        await batcher.stop()
+    async with commit:
+        yield commit
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
@@ -96,5 +94,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         tags=TAGS,
         routers=[workers_router, fees_router, services_router, agencies_router],
-        background=[Background("registrations", registration_batcher)],
+        background=[Background("registrations", registration_commit)],
     )

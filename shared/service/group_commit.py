@@ -19,6 +19,8 @@ bad item fails only its own request and costs about 2·log2(size) extra transact
     await commit.start()
     outcome = await commit.submit(prepared)      # in a request
     await commit.stop()                          # writes what is queued first
+
+or ``async with GroupCommit(...) as commit:`` (started, and stopped when the block ends).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar, cast
+from typing import Generic, Self, TypeVar, cast
 
 import asyncpg
 
@@ -67,6 +69,13 @@ class GroupCommit(Generic[T, R]):
 
     async def start(self) -> None:
         self._runner = asyncio.create_task(self._run(), name=self._name)
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
 
     async def stop(self) -> None:
         """Write what is queued, wait for the batches under way, then stop."""

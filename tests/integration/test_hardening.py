@@ -31,7 +31,6 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
-from pantau.simulate import make_nik
 from services.registry.app import create_app as create_registry
 from services.registry.settings import RegistrySettings
 from services.reporting.app import create_app as create_reporting
@@ -39,6 +38,8 @@ from services.reporting.settings import ReportingSettings
 from shared.auth import issue_token
 from shared.service.app import WeakSecrets, check_secrets
 from shared.settings import DEV_TOKEN_SECRET, AuthSettings, secret_problems, secret_weakness
+from tests.support.database import connection, fresh_database
+from tests.support.registry import offline_settings, worker_body
 
 pytestmark = pytest.mark.integration
 
@@ -58,34 +59,18 @@ MINISTRY = auth("ministry", "ID")
 def registration(**overrides: Any) -> dict[str, Any]:
     serial = next(_serials)
     born = date(1970, 1, 1) + timedelta(days=serial % 4_000 * 3)
-    body: dict[str, Any] = {
-        "nik": make_nik("53.71.01", born, "female", serial),
-        "name": f"Hardening Worker {uuid.uuid4().hex[:8]}",
-        "sex": "female",
-        "birth_date": born.isoformat(),
-        "village": VILLAGE,
-        "occupation": "housekeeper",
-    }
+    body = worker_body(serial, born, VILLAGE, name="Hardening Worker")
     body.update(overrides)
     return body
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def dsn(make_database) -> str:
-    return str(await make_database("services.registry"))
+dsn = fresh_database("services.registry")
+db = connection()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def registry(dsn: str) -> AsyncIterator[FastAPI]:
-    settings = RegistrySettings(
-        database_url=dsn,
-        relay_enabled=False,
-        migrate_on_start=False,
-        kafka_bootstrap_servers="127.0.0.1:9",
-        log_json=True,
-        limit_duplicate_nik="2/hour",
-        limit_auth_failures="5/minute",
-    )
+    settings = offline_settings(dsn, limit_duplicate_nik="2/hour", limit_auth_failures="5/minute")
     app = create_registry(settings)
     async with app.router.lifespan_context(app):
         yield app
@@ -109,15 +94,6 @@ def client_at(registry: FastAPI) -> ClientAt:
 async def client(client_at: ClientAt) -> AsyncIterator[httpx.AsyncClient]:
     async with client_at("10.9.0.1") as http:
         yield http
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        yield conn
-    finally:
-        await conn.close()
 
 
 async def written(db: asyncpg.Connection) -> int:

@@ -20,14 +20,13 @@ import pytest_asyncio
 from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
-from pantau.simulate import make_nik
-from services.registry.app import create_app
-from services.registry.settings import RegistrySettings
 from shared import idempotency
 from shared.auth import issue_token
 from shared.contract.envelope import Envelope
 from shared.contract.events import parse_data
 from shared.service.context import correlation_id_for
+from tests.support.database import connection, fresh_database
+from tests.support.registry import offline_settings, registry_client, worker_body
 
 VILLAGE = "53.71.01.1001"  # Kota Kupang, Alak
 NEIGHBOUR = "53.71.01.1002"  # same district
@@ -52,49 +51,21 @@ MINISTRY = auth("ministry", "ID")
 def registration(village: str = VILLAGE, sex: str = "female", **overrides: Any) -> dict[str, Any]:
     serial = next(_serials)
     born = date(1980, 1, 1) + timedelta(days=serial * 37)
-    district = village.rsplit(".", 1)[0]
-    body: dict[str, Any] = {
-        "nik": make_nik(district, born, sex, serial),
-        "name": f"Test Worker {uuid.uuid4().hex[:8]}",
-        "sex": sex,
-        "birth_date": born.isoformat(),
-        "village": village,
-        "occupation": "housekeeper",
-    }
+    body = worker_body(serial, born, village, sex=sex)
     body.update(overrides)
     return body
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def dsn(make_database) -> str:
-    return str(await make_database("services.registry"))
+dsn = fresh_database("services.registry")
+db = connection()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = RegistrySettings(
-        database_url=dsn,
-        relay_enabled=False,
-        migrate_on_start=False,
-        kafka_bootstrap_servers="127.0.0.1:9",
-        log_json=True,
-        # This module's tests refuse many duplicates with one token; the budget has its own test.
-        limit_duplicate_nik="10000/hour",
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
-            yield http
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        yield conn
-    finally:
-        await conn.close()
+    # This module's tests refuse many duplicates with one token; the budget has its own test.
+    settings = offline_settings(dsn, limit_duplicate_nik="10000/hour")
+    async with registry_client(settings) as http:
+        yield http
 
 
 async def counts(db: asyncpg.Connection) -> dict[str, int]:

@@ -1,8 +1,9 @@
-"""Registrations are committed in groups (workers/batcher.py) with per-request answers unchanged.
+"""Registrations are committed in groups (the kit's GroupCommit), per-request answers unchanged.
 
 Real PostgreSQL (and, for the events on the topic, the real broker with the outbox relay). The
-HTTP tests give the batcher a long linger so that requests sent together share a transaction;
-the batcher tests drive :class:`RegistrationBatcher` directly, which also bypasses the view's
+HTTP tests give the group commit a long linger so that requests sent together share a
+transaction; the group-commit tests drive a :class:`GroupCommit` of
+:func:`~services.registry.workers.service.register_many` directly, which also bypasses the view's
 Idempotency-Key lookup so that the in-transaction check is what answers.
 """
 
@@ -12,7 +13,7 @@ import asyncio
 import itertools
 import math
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -24,18 +25,17 @@ import pytest_asyncio
 from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
-from pantau.simulate import make_nik
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
-from services.registry.workers import batcher as batcher_module
 from services.registry.workers import service
-from services.registry.workers.batcher import RegistrationBatcher
 from services.registry.workers.models import WorkerIn
 from shared.auth import Principal, Role, issue_token
 from shared.contract.envelope import Envelope
 from shared.idempotency import IdempotencyKeyReused, StoredResponse, request_fingerprint
 from shared.service.context import correlation_id_for, service_context
+from tests.support.database import connection, fresh_database
 from tests.support.messaging import read_topic
+from tests.support.registry import offline_settings, registry_client, worker_body
 
 VILLAGE = "53.71.01.1003"
 OFFICER = {"Authorization": f"Bearer {issue_token('village-officer', VILLAGE)}"}
@@ -48,14 +48,7 @@ _serials = itertools.count(5_000)
 def registration(**overrides: Any) -> dict[str, Any]:
     serial = next(_serials)
     born = date(1960, 1, 1) + timedelta(days=serial % 5_000 * 2)
-    body: dict[str, Any] = {
-        "nik": make_nik("53.71.01", born, "female", serial),
-        "name": f"Batch Worker {uuid.uuid4().hex[:8]}",
-        "sex": "female",
-        "birth_date": born.isoformat(),
-        "village": VILLAGE,
-        "occupation": "housekeeper",
-    }
+    body = worker_body(serial, born, VILLAGE, name="Batch Worker")
     body.update(overrides)
     return body
 
@@ -67,56 +60,49 @@ def no_personal_data(text: str, body: dict[str, Any]) -> bool:
     )
 
 
-@pytest.fixture
-def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The size of every transaction the batcher runs (a spy on register_many)."""
+@pytest.fixture(scope="module")
+def spied_sizes() -> Iterator[list[int]]:
+    """A spy on register_many, in place before this module's apps and group commits are made."""
     sizes: list[int] = []
-    real = batcher_module.register_many
+    real = service.register_many
 
     async def spy(conn: asyncpg.Connection, batch: Sequence[service.Registration]) -> Any:
         sizes.append(len(batch))
         return await real(conn, batch)
 
-    monkeypatch.setattr(batcher_module, "register_many", spy)
-    return sizes
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "register_many", spy)
+        yield sizes
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def dsn(make_database) -> str:
-    return str(await make_database("services.registry"))
+@pytest.fixture
+def batch_sizes(spied_sizes: list[int]) -> list[int]:
+    """The size of every transaction the group commit runs during one test."""
+    spied_sizes.clear()
+    return spied_sizes
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        yield conn
-    finally:
-        await conn.close()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The app without relay; a batch lingers 50 ms so requests sent together share it."""
-    settings = RegistrySettings(
-        database_url=dsn,
-        relay_enabled=False,
-        migrate_on_start=False,
-        kafka_bootstrap_servers="127.0.0.1:9",
-        registration_batch_wait_ms=50,
-        log_json=True,
+def registration_commit(pool: asyncpg.Pool, *, max_wait: float) -> service.Registrations:
+    return service.Registrations(
+        pool, service.register_many, max_wait=max_wait, name="registrations"
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
-            yield http
+
+
+dsn = fresh_database("services.registry")
+db = connection()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def client(dsn: str, spied_sizes: list[int]) -> AsyncIterator[httpx.AsyncClient]:
+    """The app without relay; a batch lingers 50 ms so requests sent together share it."""
+    async with registry_client(offline_settings(dsn, registration_batch_wait_ms=50)) as http:
+        yield http
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def batcher(dsn: str) -> AsyncIterator[RegistrationBatcher]:
+async def batcher(dsn: str, spied_sizes: list[int]) -> AsyncIterator[service.Registrations]:
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
-    batcher = RegistrationBatcher(pool, max_wait=0.05)
+    batcher = registration_commit(pool, max_wait=0.05)
     with service_context("registry"):  # its tasks write the registry's events
         await batcher.start()
     try:
@@ -230,7 +216,7 @@ async def test_one_key_with_two_bodies_in_one_batch_is_one_201_and_one_422(clien
     assert await db.fetchval("SELECT count(*) FROM workers") == workers_before + 1
 
 
-# The batcher itself ---------------------------------------------------------------------------
+# The group commit itself ----------------------------------------------------------------------
 async def test_keys_are_checked_in_the_transaction_within_and_across_batches(
     batcher, db, batch_sizes
 ):
@@ -299,7 +285,7 @@ async def test_one_bad_registration_costs_its_batch_a_few_transactions_not_one_e
 
 async def test_stop_writes_what_is_queued(dsn, db):
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
-    batcher = RegistrationBatcher(pool, max_wait=10)
+    batcher = registration_commit(pool, max_wait=10)
     with service_context("registry"):
         await batcher.start()
     try:

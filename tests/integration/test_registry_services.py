@@ -18,11 +18,11 @@ import asyncpg
 import httpx
 import pytest_asyncio
 
-from services.registry.app import create_app
-from services.registry.settings import RegistrySettings
 from shared.contract.envelope import Envelope
 from shared.contract.events import ServiceDelivered, WorkerDeparted, WorkerReturned, parse_data
 from tests.integration.test_registry_api import auth, departure, events_of, registration
+from tests.support.database import connection, fresh_database
+from tests.support.registry import offline_settings, registry_client
 
 VILLAGE = "53.71.01.1001"
 OTHER_REGENCY = "53.01.04.2003"
@@ -39,34 +39,14 @@ TABLES = (
 )
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def dsn(make_database) -> str:
-    return str(await make_database("services.registry"))
+dsn = fresh_database("services.registry")
+db = connection()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = RegistrySettings(
-        database_url=dsn,
-        relay_enabled=False,
-        migrate_on_start=False,
-        kafka_bootstrap_servers="127.0.0.1:9",
-        log_json=True,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
-            yield http
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        yield conn
-    finally:
-        await conn.close()
+    async with registry_client(offline_settings(dsn)) as http:
+        yield http
 
 
 async def counts(db: asyncpg.Connection) -> dict[str, int]:

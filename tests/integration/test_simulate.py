@@ -8,13 +8,11 @@ import asyncio
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest_asyncio
 import uvicorn
 
 from pantau.local.procs import free_port
@@ -22,34 +20,19 @@ from pantau.simulate import simulate
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from shared.auth import issue_token
+from tests.support.database import connection, fresh_database
+from tests.support.registry import offline_settings
 from tests.support.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).parents[2]
 
 
 def _settings(dsn: str) -> RegistrySettings:
-    return RegistrySettings(
-        database_url=dsn,
-        relay_enabled=False,  # the outbox rows stay put: every event written can be counted
-        migrate_on_start=False,
-        kafka_bootstrap_servers="127.0.0.1:9",
-        log_json=True,
-        log_level="WARNING",
-    )
+    return offline_settings(dsn, log_level="WARNING")
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def dsn(make_database) -> str:
-    return str(await make_database("services.registry"))
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        yield conn
-    finally:
-        await conn.close()
+dsn = fresh_database("services.registry", scope="function")
+db = connection()
 
 
 class Lossy(httpx.AsyncBaseTransport):

@@ -23,6 +23,7 @@ from shared.contract.codes import Channel, Occupation, Sex
 from shared.contract.envelope import Envelope, new_event
 from shared.contract.events import EventData, WorkerDeparted, WorkerRegistered
 from shared.contract.topics import Topic
+from tests.support.database import connection, fresh_database
 
 VILLAGE = "53.71.01.1001"  # Namosain, Kota Kupang (NTT)
 OTHER_VILLAGE = "53.71.02.1001"  # another district of Kota Kupang
@@ -155,20 +156,8 @@ def offline_service() -> tuple[Any, Any, Any]:
     module: ``dsn, client, db = offline_service()``."""
 
     @pytest_asyncio.fixture(scope="module", loop_scope="session")
-    async def dsn(make_database: Any) -> str:
-        return str(await make_database("services.cases"))
-
-    @pytest_asyncio.fixture(scope="module", loop_scope="session")
     async def client(dsn: str) -> AsyncIterator[httpx.AsyncClient]:
         async with cases_client(offline_settings(dsn, migrate_on_start=False)) as (_, client):
             yield client
 
-    @pytest_asyncio.fixture(loop_scope="session")
-    async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
-        conn = await asyncpg.connect(dsn)
-        try:
-            yield conn
-        finally:
-            await conn.close()
-
-    return dsn, client, db
+    return fresh_database("services.cases"), client, connection()

@@ -29,8 +29,9 @@ from services.alerts.monitors.models import (
     ResolutionIn,
     area_name,
 )
-from shared.auth import Principal, require_area
+from shared.auth import Principal, require_area, within_jurisdiction
 from shared.contract.codes import AlertRule, AlertStatus, Severity
+from shared.fields import next_offset
 from shared.service import audit
 from shared.service.context import current_correlation_id
 from shared.service.errors import Conflict, NotFound
@@ -48,8 +49,7 @@ async def list_alerts(
     limit: int,
     offset: int,
 ) -> AlertPage:
-    within = area or principal.area
-    require_area(principal, within)
+    within = within_jurisdiction(principal, area)
     async with repository.snapshot(pool) as conn:
         at = await repository.position(conn)
         rows = await repository.page(
@@ -58,12 +58,11 @@ async def list_alerts(
         await audit.record(conn, principal, "alert.list", area=within)
     monitor = is_monitor(principal)
     items = [AlertOut(**repository.as_alert_out(r, monitor=monitor)) for r in rows[:limit]]
-    more = len(rows) > limit
     return AlertPage(
         items=items,
         limit=limit,
         offset=offset,
-        next_offset=offset + limit if more else None,
+        next_offset=next_offset(rows, limit, offset),
         position=at,
     )
 
@@ -71,8 +70,7 @@ async def list_alerts(
 async def summary(
     pool: asyncpg.Pool, principal: Principal, *, area: str | None, days: int, today: date
 ) -> AlertSummary:
-    within = area or principal.area
-    require_area(principal, within)
+    within = within_jurisdiction(principal, area)
     first = today - timedelta(days=days - 1)
     async with repository.snapshot(pool) as conn:
         at = await repository.position(conn)

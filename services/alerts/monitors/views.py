@@ -22,7 +22,7 @@ from services.alerts.monitors.models import (
     ResolutionIn,
 )
 from services.alerts.monitors.stream import MAX_POSITION, open_stream
-from shared.auth import principal_key, require_area
+from shared.auth import principal_key, within_jurisdiction
 from shared.contract.codes import AlertRule, AlertStatus
 from shared.fields import Limit, Offset
 from shared.idempotency import IdempotencyKey
@@ -198,8 +198,7 @@ async def follow(
     stream gets a comment line every 15 seconds (`ALERTS_STREAM_KEEPALIVE_SECONDS`); a stream
     ends after an hour (`ALERTS_STREAM_LIFETIME_SECONDS`): the client reconnects and its token
     is checked again."""
-    within = area or principal.area
-    require_area(principal, within)
+    within = within_jurisdiction(principal, area)
     limits = limits_of(request)
     if limits is not None:
         limits.spend("stream_connects", f"caller:{principal_key(principal)}")

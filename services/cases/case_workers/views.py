@@ -12,7 +12,7 @@ from services.cases.case_workers import repository
 from services.cases.case_workers.models import CaseWorkerIn, CaseWorkerList, CaseWorkerOut
 from services.cases.cases.assignment import CaseWorker
 from services.cases.roles import DirectoryReader, Supervisor
-from shared.auth import Principal, require_area
+from shared.auth import Principal, require_area, within_jurisdiction
 from shared.contract.envelope import AREA_CODE
 from shared.idempotency import IdempotencyKey
 from shared.service import audit
@@ -86,8 +86,7 @@ async def list_case_workers(
     ] = None,
 ) -> CaseWorkerList:
     """Those whose area lies within `area` or contains it, least loaded first (open cases)."""
-    within = area or principal.area
-    require_area(principal, within)
+    within = within_jurisdiction(principal, area)
     async with transaction(pool) as conn:
         workers = await repository.of_area(conn, within)
     return CaseWorkerList(items=[_out(w) for w in workers])

@@ -38,6 +38,7 @@ from shared.auth import Principal, principal_key
 from shared.idempotency import IdempotencyKeyReused, StoredResponse
 from shared.service import audit, events
 from shared.service.context import current_correlation_id
+from shared.service.group_commit import GroupCommit
 
 
 # -- intake ----------------------------------------------------------------------------------------
@@ -64,6 +65,8 @@ class Replayed:
 
 
 Opened = CaseState | Replayed
+# The queue of intake (``app.state.intake``), written by :func:`open_many`.
+IntakeQueue = GroupCommit[Opening, Opened]
 
 
 async def prepare_opening(

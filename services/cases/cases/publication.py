@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
 from typing import Any
 
 from services.cases.cases import events
 from services.cases.cases.deadlines import Deadline
 from shared.contract import events as contract
-from shared.contract.codes import DueClock
 
 
 @dataclass(frozen=True)
@@ -41,12 +39,11 @@ def _facts(facts: events.CaseFacts) -> dict[str, Any]:
     return fields
 
 
-def _due_on(due: Deadline | None) -> date | None:
-    return None if due is None else due.due_on
-
-
-def _due_clock(due: Deadline | None) -> DueClock | None:
-    return None if due is None else due.clock
+def _due(due: Deadline | None) -> dict[str, Any]:
+    """``due_on`` and ``due_clock`` of an event that says where the case's deadline stands."""
+    if due is None:
+        return {"due_on": None, "due_clock": None}
+    return {"due_on": due.due_on, "due_clock": due.clock}
 
 
 def payload(event: events.CaseEvent) -> contract.EventData | None:
@@ -59,14 +56,12 @@ def payload(event: events.CaseEvent) -> contract.EventData | None:
                 channel=event.channel,
                 verified=event.verified,
                 status=event.status,
-                due_on=_due_on(event.due),
-                due_clock=_due_clock(event.due),
+                **_due(event.due),
             )
         case events.CaseVerified():
             return contract.CaseVerified(
                 **_facts(event.facts),
-                due_on=_due_on(event.due),
-                due_clock=_due_clock(event.due),
+                **_due(event.due),
             )
         case events.CaseAssigned():
             return contract.CaseAssigned(
@@ -89,8 +84,7 @@ def payload(event: events.CaseEvent) -> contract.EventData | None:
                 action=event.action,
                 taken_on=event.taken_on,
                 status=event.status,
-                due_on=_due_on(event.due),
-                due_clock=_due_clock(event.due),
+                **_due(event.due),
             )
         case events.CaseClosed():
             return contract.CaseClosed(
@@ -102,7 +96,8 @@ def payload(event: events.CaseEvent) -> contract.EventData | None:
             )
         case events.CaseReopened():
             return contract.CaseReopened(
-                reason=event.reason, due_on=_due_on(event.due), due_clock=_due_clock(event.due)
+                reason=event.reason,
+                **_due(event.due),
             )
     if event.published:
         raise TypeError(f"{type(event).__name__} is published but has no contract payload")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Query, Request, status
@@ -34,16 +34,14 @@ from services.cases.cases.schemas import (
 )
 from services.cases.roles import CaseHandler, CaseReader, GlassBreaker, Officer
 from services.cases.settings import CasesSettings
-from shared import idempotency
-from shared.auth import Principal, principal_key, require_area
+from shared.auth import Principal, within_jurisdiction
 from shared.contract.codes import CaseCategory, CaseStatus, Level
 from shared.contract.envelope import AREA_CODE
-from shared.fields import Limit, Offset
+from shared.fields import Limit, Offset, next_offset
 from shared.idempotency import IdempotencyKey
 from shared.service import audit
-from shared.service.db import Pool, idempotent_write, replay, transaction
+from shared.service.db import Pool, before_queuing, idempotent_write, replay, transaction
 from shared.service.errors import COMMON_RESPONSES, ErrorOut
-from shared.service.group_commit import GroupCommit
 from shared.service.limits import limits_of
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -76,24 +74,13 @@ async def open_case(
     (`village`, `sex`), in your jurisdiction. It starts at your office's level, at province level
     at least for trafficking, sexual harassment and any GBV type. Publishes `case-opened`
     (sequence 1) on `cases.case.v1`, without the narrative or anything identifying."""
-    fingerprint = ""
-    if key is not None:
-        fingerprint = idempotency.request_fingerprint(
-            request.method, request.url.path, body.model_dump(mode="json")
-        )
-        async with pool.acquire() as conn:
-            stored = await idempotency.lookup(
-                cast(asyncpg.Connection, conn),
-                principal=principal_key(principal),
-                key=key,
-                fingerprint=fingerprint,
-            )
-        if stored is not None:
-            return replay(stored)
+    checked = await before_queuing(pool, request, principal, key, body)
+    if checked.replay is not None:
+        return checked.replay
     prepared = await opening.prepare_opening(
-        pool, principal, body, key=key, fingerprint=fingerprint
+        pool, principal, body, key=key, fingerprint=checked.fingerprint
     )
-    intake: GroupCommit[opening.Opening, opening.Opened] = request.app.state.intake
+    intake: opening.IntakeQueue = request.app.state.intake
     outcome = await intake.submit(prepared)
     if isinstance(outcome, opening.Replayed):
         return replay(outcome.answer)
@@ -123,8 +110,7 @@ async def list_cases(
 ) -> CasePage:
     """Newest first: category, level, status, deadline, whether assigned — never the file.
     Every case listed is audited as read."""
-    within = area or principal.area
-    require_area(principal, within)
+    within = within_jurisdiction(principal, area)
     filters = repository.Filters(
         status=status_,
         level=level,
@@ -136,9 +122,8 @@ async def list_cases(
         rows = await repository.summaries(conn, within, filters, limit=limit + 1, offset=offset)
         items = [CaseSummaryOut.model_validate(dict(r)) for r in rows[:limit]]
         await audit.record_reads(conn, principal, "case.list", "case_id", [i.id for i in items])
-    more = len(rows) > limit
     return CasePage(
-        items=items, limit=limit, offset=offset, next_offset=offset + limit if more else None
+        items=items, limit=limit, offset=offset, next_offset=next_offset(rows, limit, offset)
     )
 
 

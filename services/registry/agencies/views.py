@@ -18,7 +18,7 @@ from services.registry.agencies.models import (
     SanctionIn,
 )
 from shared.auth import CurrentPrincipal
-from shared.fields import Limit, Offset
+from shared.fields import Limit, Offset, next_offset
 from shared.idempotency import IdempotencyKey
 from shared.service.db import Pool, idempotent_write, transaction
 from shared.service.errors import COMMON_RESPONSES, ErrorOut, NotFound
@@ -74,12 +74,11 @@ async def list_agencies(
     the ministry and province officers)."""
     async with transaction(pool) as conn:
         items = await repository.page(conn, status=status_, limit=limit + 1, offset=offset)
-    more = len(items) > limit
     return AgencyPage(
         items=[service.shown_to(principal, a) for a in items[:limit]],
         limit=limit,
         offset=offset,
-        next_offset=offset + limit if more else None,
+        next_offset=next_offset(items, limit, offset),
     )
 
 

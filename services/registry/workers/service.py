@@ -1,7 +1,9 @@
 """Worker use cases: each runs in the caller's transaction and appends its event to the outbox.
 
-Registrations are written in groups (:func:`register_many`, queued by ``workers/batcher.py``):
-one transaction for many requests, each keeping its own answer.
+Registrations are written in groups (:func:`register_many`, queued by the kit's
+:class:`~shared.service.group_commit.GroupCommit`, ``app.state.registrations``): one transaction
+for many requests, each keeping its own answer. Nothing changes per request: a taken NIK is a 409
+(also when the other registration is in the same batch), a replayed key answers the stored answer.
 
 The worker row is locked (``FOR UPDATE``) for every change, so its version — the ``sequence`` of
 its events on ``registry.worker.v1`` — grows 1, 2, 3 … with no gap and no duplicate, and the
@@ -62,6 +64,7 @@ from shared.logging import get_logger
 from shared.service import audit, events
 from shared.service.context import current_correlation_id
 from shared.service.errors import Conflict, FieldError, InvalidFields, NotFound, TooManyRequests
+from shared.service.group_commit import GroupCommit
 from shared.service.limits import RateLimits
 
 log = get_logger(__name__)
@@ -127,7 +130,7 @@ async def _locked_in_jurisdiction(
 
 @dataclass(frozen=True)
 class Registration:
-    """A validated registration waiting for its transaction (queued by ``workers/batcher.py``).
+    """A validated registration waiting for its transaction (queued in the group commit).
 
     Everything that belongs to the request — the caller, the new worker's id, the NIK's keyed
     hash, the date, the correlation id, the Idempotency-Key — is fixed when it is made, so the
@@ -202,6 +205,8 @@ class Replayed:
 # of the same batch holds; it goes into the next batch, where it sees the first one's answer.
 Settled = Registered | Duplicate | Replayed
 Outcome = Settled | IdempotencyKeyReused | None
+# The queue of registrations (``app.state.registrations``), written by :func:`register_many`.
+Registrations = GroupCommit[Registration, Settled]
 
 
 def created(worker_id: uuid.UUID) -> WorkerCreated:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
-import asyncpg
 from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from services.registry.access import Officer, Verifier, WorkerReader
 from services.registry.settings import RegistrySettings
 from services.registry.workers import repository, service
-from services.registry.workers.batcher import RegistrationBatcher
 from services.registry.workers.models import (
     DepartureCreated,
     DepartureIn,
@@ -25,13 +23,12 @@ from services.registry.workers.models import (
     WorkerState,
     WorkerSummary,
 )
-from shared import idempotency
-from shared.auth import principal_key, require_area
+from shared.auth import within_jurisdiction
 from shared.contract.codes import WorkerStatus
-from shared.fields import Limit, Offset
+from shared.fields import Limit, Offset, next_offset
 from shared.idempotency import IdempotencyKey
 from shared.service import audit
-from shared.service.db import Pool, idempotent_write, replay, transaction
+from shared.service.db import Pool, before_queuing, idempotent_write, replay, transaction
 from shared.service.errors import COMMON_RESPONSES, ErrorOut
 from shared.service.limits import limits_of
 
@@ -73,6 +70,7 @@ async def register_worker(
     body: WorkerIn,
     request: Request,
     principal: Officer,
+    pool: Pool,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a prospective worker (or, with `procedural: false`, one reported abroad).
@@ -85,26 +83,14 @@ async def register_worker(
     limits = limits_of(request)
     service.check_probe_budget(limits, principal)
     settings = _settings(request)
-    fingerprint = ""
-    if key is not None:
-        payload = body.model_dump(mode="json")
-        fingerprint = idempotency.request_fingerprint(request.method, request.url.path, payload)
-        pool: asyncpg.Pool = request.app.state.pool
-        async with pool.acquire() as conn:
-            stored = await idempotency.lookup(
-                cast(asyncpg.Connection, conn),
-                principal=principal_key(principal),
-                key=key,
-                fingerprint=fingerprint,
-            )
-        if stored is not None:
-            return replay(stored)
-    batcher: RegistrationBatcher = request.app.state.registrations
-    outcome = await batcher.submit(
-        service.registration(
-            principal, body, secret=settings.nik_hmac_secret, key=key, fingerprint=fingerprint
-        )
+    checked = await before_queuing(pool, request, principal, key, body)
+    if checked.replay is not None:
+        return checked.replay
+    prepared = service.registration(
+        principal, body, secret=settings.nik_hmac_secret, key=key, fingerprint=checked.fingerprint
     )
+    registrations: service.Registrations = request.app.state.registrations
+    outcome = await registrations.submit(prepared)
     if isinstance(outcome, service.Replayed):
         return replay(outcome.answer)
     created = service.answer(principal, body, outcome, limits)
@@ -132,17 +118,15 @@ async def list_workers(
     offset: Offset = 0,
 ) -> WorkerPage:
     """Oldest registration first. Every worker shown is audited as a read of a personal record."""
-    within = village or principal.area
-    require_area(principal, within)
+    within = within_jurisdiction(principal, village)
     async with transaction(pool) as conn:
         rows = await repository.page(
             conn, within=within, status=status_, limit=limit + 1, offset=offset
         )
         items = [WorkerSummary.model_validate(dict(r)) for r in rows[:limit]]
         await audit.record_reads(conn, principal, "worker.list", "worker_id", [i.id for i in items])
-    more = len(rows) > limit
     return WorkerPage(
-        items=items, limit=limit, offset=offset, next_offset=offset + limit if more else None
+        items=items, limit=limit, offset=offset, next_offset=next_offset(rows, limit, offset)
     )
 
 
