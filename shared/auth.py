@@ -36,6 +36,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.addresses import client_address
 from shared.areas import NATION, area_level, is_within
 from shared.areas.hierarchy import AreaLevel
 from shared.contract.envelope import AREA_CODE
@@ -202,7 +203,7 @@ def _refused(request: Request, message: str) -> HTTPException:
 
 
 def _address(request: Request) -> str:
-    return f"address:{request.client.host if request.client else 'unknown'}"
+    return f"address:{client_address(request)}"
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -47,7 +48,8 @@ from shared.contract.topics import all_topics, dlq_topic
 from shared.gc_tuning import CollectorPause
 from shared.kafka import ensure_topics, make_broker, make_producer
 from shared.logging import bind_event, get_logger
-from shared.metrics import CONSUMED_EVENTS, CONSUMER_RETRIES
+from shared.metrics import CONSUMED_EVENTS, CONSUMER_RETRIES, CONSUMER_STUCK_SECONDS
+from shared.service.errors import where
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -178,7 +180,9 @@ class IdempotentConsumer:
         self._subscriber: Any = None
         self._stopping = asyncio.Event()
         self._failures = 0
+        self._stuck_since: float | None = None  # monotonic time of the first failed attempt
         self._collector = CollectorPause()
+        CONSUMER_STUCK_SECONDS.labels(self.name).set(0)
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -316,12 +320,32 @@ class IdempotentConsumer:
                     await self._process(batch)
             except _Stopping:
                 raise
-            except Exception:
+            except Exception as exc:
                 # Neither the handler's fault (that is dead-lettered) nor transient (that is
                 # retried): e.g. a missing table. FastStream rewinds the batch; wait, not spin.
-                log.exception("batch failed; it will be redelivered", records=len(batch))
+                # The type and the place only: a message or a traceback could quote values.
+                log.error(
+                    "batch failed; it will be redelivered",
+                    records=len(batch),
+                    error=type(exc).__name__,
+                    at=where(exc),
+                )
+                self._stuck()
                 await self._backoff()
                 raise
+            self._unstuck()
+
+    def _stuck(self) -> None:
+        """Another failed attempt at the same batch: the gauge tells for how long."""
+        now = time.monotonic()
+        if self._stuck_since is None:
+            self._stuck_since = now
+        CONSUMER_STUCK_SECONDS.labels(self.name).set(now - self._stuck_since)
+
+    def _unstuck(self) -> None:
+        if self._stuck_since is not None:
+            self._stuck_since = None
+            CONSUMER_STUCK_SECONDS.labels(self.name).set(0)
 
     async def _process(self, batch: Sequence[ConsumerRecord[Any, Any]]) -> None:
         events: list[tuple[ConsumedEvent, ConsumerRecord[Any, Any]]] = []
@@ -454,6 +478,7 @@ class IdempotentConsumer:
                     raise
                 CONSUMER_RETRIES.labels(self.name).inc()
                 log.warning("transient error; retrying", error=_brief(exc))
+                self._stuck()
                 await self._backoff()
             else:
                 self._failures = 0

@@ -8,8 +8,9 @@ repeats the value (the kit's error handlers strip pydantic's ``input``).
 - :class:`Text` — ``Annotated[str, Text(200)]``: one line of text, stripped, 1..200 characters,
   no control characters (NUL, line breaks, escapes) and no lone surrogates; ``lines=True`` allows
   line breaks and tabs (a narrative); ``public=True`` (text that leaves the service, on a topic
-  or in answers to others) also refuses runs of 10 or more digits, the shape of a NIK or a phone
-  number. :data:`PersonName`, :data:`PublicName` are the common ones.
+  or in answers to others) also refuses runs of 10 or more digits, separators between them
+  aside, the shape of a NIK or a phone number. :data:`PersonName`, :data:`PublicName` are the
+  common ones.
 - :data:`Day` — a date from :data:`FIRST_DAY` to :data:`LAST_DAY`; :data:`BirthDate` from 1900.
 - :data:`Offset` and :data:`Limit` — paging query parameters (:func:`next_offset` the next
   page's); :data:`Count` any other count.
@@ -44,7 +45,11 @@ MAX_OFFSET = 1_000_000
 MAX_PAGE = 100
 MAX_COUNT = 1_000_000_000
 
-_LONG_DIGIT_RUN = re.compile(r"\d{10,}")
+# Ten or more digits, possibly split by separators (spaces, dots, dashes, slashes, parentheses):
+# "0812-3456-7890" and "3171 0101 0101 0001" are a phone number and a NIK all the same.
+# (Full-width forms and Unicode dashes count as separators too; \d matches any decimal digit.)
+_SEPARATORS = r"\s.\-/()\u2010-\u2015\u2212\uff08\uff09\uff0d\uff0e\uff0f"
+_LONG_DIGIT_RUN = re.compile(rf"\d(?:[{_SEPARATORS}]*\d){{9,}}")
 _MULTI_LINE_ALLOWED = frozenset("\n\t")
 # Unicode categories never accepted: control characters, lone surrogates, unassigned code points
 # and private-use characters (none is part of a name or a sentence).
@@ -58,7 +63,8 @@ class Text:
     Stripped, ``min_length``..``max_length`` characters, no control characters, lone surrogates,
     unassigned or private-use code points. ``lines=True`` allows line breaks and tabs (a
     narrative); ``public=True`` also refuses runs of 10 or more digits, the shape of a NIK or a
-    phone number, for text that leaves the service.
+    phone number, for text that leaves the service (separators between the digits do not
+    break a run: ``0812-3456-7890``, ``(0812) 3456.7890``).
     """
 
     max_length: int
@@ -83,8 +89,8 @@ class Text:
                 raise ValueError("must not contain control or unassigned characters")
         if self.public and _LONG_DIGIT_RUN.search(value):
             raise ValueError(
-                "must not contain a run of 10 or more digits (it would look like a NIK or a "
-                "phone number, which are personal data)"
+                "must not contain a run of 10 or more digits, separators aside (it would look "
+                "like a NIK or a phone number, which are personal data)"
             )
         return value
 

@@ -39,3 +39,10 @@ CONSUMER_RETRIES = Counter(
     "Batches retried after a transient (database connection) error",
     ["consumer"],
 )
+CONSUMER_STUCK_SECONDS = Gauge(
+    "pantau_consumer_stuck_seconds",
+    "Seconds a consumer has been retrying the same batch (a handler bug or a fault of the"
+    " system, e.g. a missing table, or a transient error that does not clear); 0 while it makes"
+    " progress. Updated at each retry: alert when it stays above a few minutes.",
+    ["consumer"],
+)

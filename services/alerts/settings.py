@@ -109,5 +109,6 @@ class AlertsSettings(ServiceSettings, RuleSettings):
     )
     limit_stream_connects: str = Field(
         default="30/minute;300/hour",
-        description="live-stream connections per caller (a reconnecting client stays far below)",
+        description="live-stream connections per caller and per client address (a "
+        "reconnecting client stays far below)",
     )

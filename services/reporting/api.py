@@ -3,8 +3,10 @@ export."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -16,6 +18,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.reporting.checksums import read_checksums
+from services.reporting.db import Conn
+from services.reporting.disclosure import (
+    FigureReader,
+    Withheld,
+    require_figures,
+    sees_gbv_types,
+    suppression_note,
+    withheld_in_cube,
+    withheld_live,
+    withhold,
+)
 from services.reporting.projections.store import LIVE
 from services.reporting.series import read_series
 from services.reporting.settings import ReportingSettings
@@ -32,7 +45,7 @@ from shared.areas import ancestors, area_level
 from shared.auth import CurrentPrincipal, Principal, require_area
 from shared.contract.envelope import AREA_CODE
 from shared.fields import Day
-from shared.service.errors import COMMON_RESPONSES
+from shared.service.errors import COMMON_RESPONSES, TooManyRequests
 from shared.service.limits import limited
 
 router = APIRouter(
@@ -83,8 +96,17 @@ them).
 Facts attributed to an area above village level (an alert about a regency) are counted in a
 child named "(not attributed below …)" whose code is zero-padded (`53.71.00.0000`), so parents
 stay sums. `watermark.positions` gives, per topic and partition, the next offset to apply;
-`last_event_time` the time of the latest event applied. Nothing is suppressed for callers
-inside their jurisdiction (403 outside it)."""
+`last_event_time` the time of the latest event applied.
+
+**Who reads what.** Any role but `operator` (403: it keeps the watermark and the checksums)
+inside its jurisdiction (403 outside it). The GBV-type breakdown `cases.by_gbv_type` is case-file
+detail: shown in full to `case-worker` and `supervisor` only. For every other role its leaves
+are `null` where withheld: at the nation, provinces and regencies a count below k
+(`REPORTING_SUPPRESSION_K`, 5), and complements chosen so that no withheld count can be worked
+out from the figures beside it (decided over the whole tree, so every answer withholds the same
+cells); at districts and villages always. `suppression` then says so (`{"k": 5, "figures":
+["cases.by_gbv_type"]}`; `null` when nothing is withheld), and the sums above do not hold for
+`null` leaves."""
 
 
 def _settings(request: Request) -> ReportingSettings:
@@ -148,7 +170,7 @@ async def area(code: AreaCode, principal: CurrentPrincipal, request: Request) ->
     response_class=Response,
     responses={200: {"content": {"application/json": {}}, "description": "the summary"}},
 )
-async def summary(code: AreaCode, principal: CurrentPrincipal, request: Request) -> Response:
+async def summary(code: AreaCode, principal: FigureReader, request: Request) -> Response:
     # Serialised directly: the body is a large nest of plain numbers, and FastAPI's generic
     # encoder would cost more than reading the figures.
     require_area(principal, code)
@@ -156,23 +178,46 @@ async def summary(code: AreaCode, principal: CurrentPrincipal, request: Request)
     async with snapshot(request) as conn:
         try:
             body = await read_summary_json(
-                conn, code, scope=settings.scope, consumer=settings.consumer_name
+                conn,
+                code,
+                scope=settings.scope,
+                consumer=settings.consumer_name,
+                withheld=_withheld_of(principal, settings),
             )
         except UnknownArea as exc:
             raise _not_found(code) from exc
-    return Response(body, media_type="application/json")
+    note = json.dumps(suppression_note(principal, settings.suppression_k))
+    return Response(f'{body[:-1]},"suppression":{note}}}', media_type="application/json")
 
 
-async def summary_body(code: str, principal: Any, request: Request) -> dict[str, Any]:
+def _withheld_of(principal: Principal, settings: ReportingSettings) -> Any:
+    """The live withholding for ``principal`` (None: sees every figure)."""
+    if sees_gbv_types(principal):
+        return None
+
+    async def withheld(conn: Conn, codes: list[str]) -> Withheld:
+        return await withheld_live(conn, settings.scope, codes, settings.suppression_k)
+
+    return withheld
+
+
+async def summary_body(code: str, principal: Principal, request: Request) -> dict[str, Any]:
+    require_figures(principal)
     require_area(principal, code)
     settings = _settings(request)
     async with snapshot(request) as conn:
         try:
-            return await read_summary(
-                conn, code, scope=settings.scope, consumer=settings.consumer_name
+            body = await read_summary(
+                conn,
+                code,
+                scope=settings.scope,
+                consumer=settings.consumer_name,
+                withheld=_withheld_of(principal, settings),
             )
         except UnknownArea as exc:
             raise _not_found(code) from exc
+    body["suppression"] = suppression_note(principal, settings.suppression_k)
+    return body
 
 
 @router.get(
@@ -218,7 +263,7 @@ async def get_watermark(principal: CurrentPrincipal, request: Request) -> dict[s
 )
 async def series(
     code: AreaCode,
-    principal: CurrentPrincipal,
+    principal: FigureReader,
     request: Request,
     from_month: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
     to_month: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
@@ -234,12 +279,14 @@ async def series(
 @router.get(
     "/areas/{code}/export.csv",
     summary="The summary of an area and its children as CSV (one row per area and leaf)",
+    description="The rows of the summary (or of `summary/as-of`); a withheld leaf (see the "
+    "summary: GBV types for roles other than case-worker and supervisor) has an empty value.",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def export_csv(
     code: AreaCode,
-    principal: CurrentPrincipal,
+    principal: FigureReader,
     request: Request,
     as_of: Annotated[
         Day | None,
@@ -276,19 +323,48 @@ async def summary_or_as_of(
     summary="An area's figures as of the end of a past day, rebuilt from the log",
     description="Reads every topic from the beginning and projects, in memory, the events whose "
     "time is on or before `day` (UTC). Slow on long logs: meant for audits, not dashboards, "
-    "and rate limited per caller and per address (`REPORTING_LIMIT_EXPENSIVE_READS`).",
+    "and rate limited per caller and per address (`REPORTING_LIMIT_EXPENSIVE_READS`); a node "
+    "runs at most `REPORTING_AS_OF_CONCURRENCY` (2) rebuilds at once and answers 429 to more.",
 )
 async def summary_as_of(
     code: AreaCode, principal: ExpensiveReader, request: Request, day: Day
 ) -> dict[str, Any]:
-    from services.reporting.as_of import summary_as_of as rebuild
+    from services.reporting.as_of import rebuild_cube, summary_from_cube
 
+    require_figures(principal)
     require_area(principal, code)
     settings = _settings(request)
+    async with rebuild_slot(request, settings):
+        cube = await rebuild_cube(settings, day)
     try:
-        return await rebuild(settings, code, day)
+        body = summary_from_cube(cube, code, settings.scope, day)
     except UnknownArea as exc:
         raise _not_found(code) from exc
+    if not sees_gbv_types(principal):
+        answer = [code, *(c["area"] for c in body["children"])]
+        withhold(body, withheld_in_cube(cube, settings.scope, answer, settings.suppression_k))
+    body["suppression"] = suppression_note(principal, settings.suppression_k)
+    return body
+
+
+# Seconds a refused rebuild is told to wait: a rebuild of a long log takes minutes.
+REBUILD_RETRY_AFTER = 30
+
+
+@asynccontextmanager
+async def rebuild_slot(request: Request, settings: ReportingSettings) -> AsyncIterator[None]:
+    """One of the process's ``as_of_concurrency`` rebuild slots, or 429 when all are taken:
+    per-caller budgets alone would let many callers (or addresses) rebuild at once."""
+    gate: asyncio.Semaphore | None = getattr(request.app.state, "as_of_gate", None)
+    if gate is None:
+        gate = request.app.state.as_of_gate = asyncio.Semaphore(settings.as_of_concurrency)
+    if gate.locked():
+        raise TooManyRequests(
+            "this node is rebuilding as many as-of figures as it runs at once; retry later",
+            retry_after=REBUILD_RETRY_AFTER,
+        )
+    async with gate:
+        yield
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

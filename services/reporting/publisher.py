@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 
 import asyncpg
@@ -36,11 +38,25 @@ log = get_logger(__name__)
 
 async def published_tree(conn: Conn, scope: str, schema: str = LIVE) -> dict[str, list[str]]:
     """Published areas within ``scope`` (nation, provinces, regencies) and their children."""
+    extra = [r["code"] for r in await conn.fetch(f"SELECT code FROM {schema}.extra_areas")]
+    return tree_of(scope, extra)
+
+
+@lru_cache(maxsize=16)
+def _official_published(scope: str) -> frozenset[str]:
     index = areas()
-    codes = {c for c in index.names if area_level(c) in PUBLISHED_LEVELS and is_within(c, scope)}
-    for r in await conn.fetch(f"SELECT code FROM {schema}.extra_areas"):
-        if area_level(r["code"]) in PUBLISHED_LEVELS and is_within(r["code"], scope):
-            codes.add(r["code"])
+    return frozenset(
+        c for c in index.names if area_level(c) in PUBLISHED_LEVELS and is_within(c, scope)
+    )
+
+
+def tree_of(scope: str, extra: Iterable[str]) -> dict[str, list[str]]:
+    """The published tree within ``scope``: the official areas and ``extra`` ("not attributed
+    below" areas met in events) at the published levels, each with its children."""
+    codes = set(_official_published(scope))
+    for code in extra:
+        if area_level(code) in PUBLISHED_LEVELS and is_within(code, scope):
+            codes.add(code)
     children: dict[str, list[str]] = {c: [] for c in codes}
     for c in codes:
         up = parent(c)

@@ -28,6 +28,12 @@ class ReportingSettings(ServiceSettings):
         "database) needs its own group, or the nodes would share the partitions.",
     )
     suppression_k: int = Field(default=5, ge=1, description="published cells below k are withheld")
+    as_of_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="as-of rebuilds (each reads every topic from the start) this process runs "
+        "at once; another is answered 429 while they run",
+    )
     publish_interval_seconds: float = Field(
         default=10.0, gt=0, description="how often changed areas are published to agencies"
     )

@@ -21,6 +21,8 @@ from services.reporting.projections.store import LEAF_VALUE, LIVE
 from shared.areas import NATION, area_level, areas, is_within, parent
 
 V = TypeVar("V")  # a leaf's value: a Decimal, or its JSON text
+# The leaves to answer as null, per area of an answer (see services/reporting/disclosure.py).
+WithheldOf = Callable[[Conn, list[str]], Awaitable[dict[str, set[str]]]]
 
 
 class UnknownArea(LookupError):
@@ -214,13 +216,23 @@ async def read_summary(
     consumer: str,
     schema: str = LIVE,
     today: date | None = None,
+    withheld: WithheldOf | None = None,
 ) -> dict:
-    """The contract's summary of ``code``; run inside one snapshot (see :func:`snapshot`)."""
+    """The contract's summary of ``code``; run inside one snapshot (see :func:`snapshot`).
+    ``withheld`` names the leaves to answer as ``null`` (small cells, for some callers)."""
     kids, values, mark = await _gather(conn, code, scope, consumer, schema, today, leaves)
     nester = Nester(shape(values.values()), CATALOG.dynamic_objects)
+    hidden = await withheld(conn, [code, *kids]) if withheld is not None else {}
 
     def totals(c: str) -> dict:
-        return nester.nest(values[c])
+        tree = nester.nest(values[c])
+        for path in hidden.get(c, ()):
+            node = tree
+            *heads, last = _split(path)
+            for part in heads:
+                node = node.setdefault(part, {})
+            node[last] = None
+        return tree
 
     return {
         "area": code,
@@ -243,11 +255,15 @@ async def read_summary_json(
     consumer: str,
     schema: str = LIVE,
     today: date | None = None,
+    withheld: WithheldOf | None = None,
 ) -> str:
     """:func:`read_summary` rendered straight to JSON text (the HTTP hot path)."""
     kids, values, mark = await _gather(
         conn, code, scope, consumer, schema, today, leaves_as_json_numbers
     )
+    if withheld is not None:
+        for c, paths in (await withheld(conn, [code, *kids])).items():
+            values[c].update(dict.fromkeys(paths, "null"))
     render = JsonTotals(shape(values.values()), CATALOG.dynamic_objects)
 
     def node(c: str) -> str:

@@ -19,8 +19,10 @@ dependencies::
     @router.post("/v1/reports", dependencies=[Depends(limited_by_address("public_writes"))])
 
 Budgets are kept in the process's memory (a sliding window per key): with several server
-processes each has its own. The address is the connection's peer as the ASGI server reports it;
-behind a proxy, run uvicorn with ``--forwarded-allow-ips`` so that it is the client's.
+processes each has its own. The address is the connection's peer as the ASGI server reports it
+(behind a proxy, run uvicorn with ``--forwarded-allow-ips`` so that it is the client's), keyed
+by :func:`shared.addresses.address_key`: an IPv4 address as it is, an IPv6 address by its /64
+(a client picks any address of its /64).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many, storage, strategies
 from pydantic import BaseModel
 
+from shared.addresses import client_address
 from shared.auth import Principal, current_principal, principal_key
 from shared.service.errors import TooManyRequests
 
@@ -108,7 +111,8 @@ def limits_of(request: Request) -> RateLimits | None:
 
 
 def address_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address as a budget key: IPv4 by address, IPv6 by its /64."""
+    return client_address(request)
 
 
 def limited(budget: str) -> Callable[..., Awaitable[Principal]]:

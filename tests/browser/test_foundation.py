@@ -174,3 +174,40 @@ async def test_a_page_on_the_foundation_under_its_policy(
     with pytest.raises(PlaywrightError):
         await page.goto("https://cdn.example.invalid/chart.js")
     assert page_log.blocked == ["https://cdn.example.invalid/chart.js"]
+
+
+@pytest.mark.parametrize(
+    "raw_next",
+    [
+        "/%09/evil.example",  # the URL parser drops a tab: "//evil.example"
+        "/%0A/evil.example",  # and a line feed
+        "/%0D/evil.example",  # and a carriage return
+        "/\\evil.example",  # a backslash is a slash in an http(s) URL
+        "/%5Cevil.example",
+        "/%5C%5Cevil.example",
+        "//evil.example",
+        "https://evil.example",
+        "/sign-in",  # not back to the sign-in page either
+    ],
+)
+async def test_sign_in_never_leads_off_the_service(
+    serve, page, page_log, raw_next: str
+) -> None:
+    """?next= is followed only to a page of the service itself; anything that the browser
+    would resolve to another origin lands on the service's home page."""
+    base = await serve(demo_app(with_page=True))
+    await page.goto(f"{base}/sign-in?next={raw_next}")
+    await page.select_option("#role", "ministry")
+    await page.click("#submit")
+    await page.wait_for_url(f"{base}/")
+    assert page.url == f"{base}/"
+    assert not [b for b in page_log.blocked if "evil" in b]
+
+
+async def test_sign_in_follows_next_to_a_page_of_the_service(serve, page, page_log) -> None:
+    base = await serve(demo_app(with_page=True))
+    await page.goto(f"{base}/sign-in?next=%2F%3Flang%3Den%23top")
+    await page.select_option("#role", "ministry")
+    await page.click("#submit")
+    await page.wait_for_url(f"{base}/?lang=en#top")
+    assert page_log.errors == []

@@ -109,6 +109,13 @@ async def test_a_ministry_official_drills_down_from_the_nation_to_a_village(
         assert page.url.endswith(f"/?area={code}")
         await assert_page_equals_api(page, dashboard, code)
         await screenshot(page, f"{level}-{code}")
+    # At the village a ministry official sees the GBV types withheld (case-file detail), said
+    # as such, with the reason; never as 0.
+    withheld = page.locator("#gbv-card [data-withheld]")
+    assert await withheld.count() > 0
+    assert set(await withheld.all_text_contents()) == {"disembunyikan"}
+    assert "kurang dari 5" in (await withheld.first.get_attribute("title") or "")
+    assert await page.locator("#gbv-card [data-figure][data-value='0']").count() == 0
     # Names all the way, and every level above is a link back.
     crumbs = await page.locator("#crumbs li").all_text_contents()
     assert crumbs == names
@@ -178,23 +185,28 @@ async def test_the_csv_equals_the_page(dashboard, page, page_log, sign_in) -> No
     assert download.suggested_filename == "pantau-53.csv"
     text = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
-    csv_values = {(r["area"], r["figure"]): float(r["value"]) for r in rows}
+    # A withheld figure (a small cell) is an empty value in the CSV and withheld on the page.
+    csv_values = {
+        (r["area"], r["figure"]): None if r["value"] == "" else float(r["value"]) for r in rows
+    }
 
     checked = 0
     for area, scope in [("53", "#overview > :not(#children-card)"), ("53", "#children tfoot")]:
         for kind, name, value, _ in await shown_figures(page, scope):
             if kind == "figure":
-                assert csv_values.get((area, name), 0) == float(value), (area, name)
+                want = None if value == "" else float(value)
+                assert csv_values.get((area, name), 0) == want, (area, name)
                 checked += 1
     for child in await page.locator("#children tbody tr").evaluate_all(
         "(rows) => rows.map((r) => r.dataset.area)"
     ):
         for kind, name, value, _ in await shown_figures(page, f'#children tr[data-area="{child}"]'):
             if kind == "figure":
-                assert csv_values[(child, name)] == float(value), (child, name)
+                want = None if value == "" else float(value)
+                assert csv_values[(child, name)] == want, (child, name)
                 checked += 1
             else:
-                leaves = {f: v for (a, f), v in csv_values.items() if a == child}
+                leaves = {f: v or 0 for (a, f), v in csv_values.items() if a == child}
                 assert same(value, derived(leaves, name)), (child, name)
     assert checked > 50
     assert page_log.blocked == [] and page_log.errors == []

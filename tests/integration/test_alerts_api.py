@@ -413,3 +413,38 @@ async def test_a_deadline_raised_by_the_clock_reaches_the_stream(served):
             )
 
         await wait_until(fired, within=30)
+
+
+
+async def test_a_stream_far_behind_reads_its_area_by_index_not_the_whole_log(make_database):
+    """The query a stream behind the memory buffer runs (feed._from_database), from the start of
+    a long log, finds one regency's changes through alert_log (area, seq), not by a walk of the
+    whole log in seq order."""
+    from services.alerts.monitors.repository import within_sql
+
+    dsn = await make_database("services.alerts")
+    where, params = within_sql("area", "82.01", 4)
+    conn = await asyncpg.connect(dsn)
+    try:
+        # A long log of other areas' changes, and a few of 82.01's.
+        await conn.execute(
+            "INSERT INTO alert_log (alert_id, type, area, at, alert)"
+            " SELECT gen_random_uuid(), 'alert-raised',"
+            " CASE WHEN i % 1000 = 0 THEN '82.01.01.2001' ELSE '53.71.01.' || (1000 + i % 500) END,"
+            " now(), '{}' FROM generate_series(1, 20000) AS i"
+        )
+        await conn.execute("ANALYZE alert_log")
+        plan = "\n".join(
+            r[0]
+            for r in await conn.fetch(
+                "EXPLAIN SELECT seq, type, area, alert::text AS alert FROM alert_log"
+                f" WHERE seq > $1 AND seq <= $2 AND {where} ORDER BY seq LIMIT $3",
+                0,
+                20_000,
+                500,
+                *params,
+            )
+        )
+    finally:
+        await conn.close()
+    assert "alert_log_area_seq" in plan, plan

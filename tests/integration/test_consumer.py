@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 import pytest
 from prometheus_client import REGISTRY
+from structlog.testing import capture_logs
 
 from pantau.local.postgres import LocalPostgres
 from pantau.local.procs import free_port
@@ -404,3 +405,48 @@ async def _positions_at(dsn: str, consumer: str, topic: str, *, total: int) -> b
     finally:
         await conn.close()
     return sum(positions.get(topic, {}).values()) == total
+
+
+async def test_a_stuck_batch_shows_in_a_gauge_and_its_log_line_quotes_no_value(
+    db, kafka_bootstrap, service_settings
+) -> None:
+    """An unexpected handler exception (a bug) rewinds the batch: the stuck gauge rises while it
+    is retried and falls to 0 once the batch goes through; the log names the exception's type
+    and place, not its message."""
+    settings = service_settings(ServiceSettings, database_url=db)
+    topic = await fresh_topic(kafka_bootstrap, "consumer", partitions=1)
+    events = [_event("worker-1"), _event("worker-2")]
+    attempts = 0
+    broken = True
+
+    async def handler(conn: asyncpg.Connection, batch: Sequence[ConsumedEvent]) -> None:
+        nonlocal attempts
+        attempts += 1
+        if broken:
+            raise KeyError("secret-value-from-an-event")
+        await _record(conn, batch)
+
+    await _produce(settings, topic, [_raw(e) for e in events])
+    consumer = _consumer(db, settings, topic, handler=handler)
+    with capture_logs() as entries:
+        await consumer.start()
+        try:
+            await wait_until(lambda: _true(_stuck_seconds(consumer.name) > 0))
+            assert await _applied(db) == []
+            broken = False
+            await wait_until(lambda: _equals(_applied(db), [str(e.id) for e in events]))
+            await wait_until(lambda: _true(_stuck_seconds(consumer.name) == 0))
+        finally:
+            await consumer.stop()
+    failures = [e for e in entries if e["event"] == "batch failed; it will be redelivered"]
+    assert failures
+    assert failures[0]["error"] == "KeyError"
+    assert "test_consumer.py" in failures[0]["at"] and "handler" in failures[0]["at"]
+    assert "secret-value" not in repr(entries)
+    assert not any(e.get("exc_info") for e in entries)
+
+
+def _stuck_seconds(consumer: str) -> float:
+    value = REGISTRY.get_sample_value("pantau_consumer_stuck_seconds", {"consumer": consumer})
+    assert value is not None
+    return value

@@ -319,10 +319,10 @@ async def reporting(make_database) -> AsyncIterator[httpx.AsyncClient]:
 async def test_reporting_limits_expensive_reads_per_caller(reporting, monkeypatch):
     from services.reporting import as_of
 
-    async def rebuilt(settings: Any, code: str, day: date) -> dict[str, Any]:
-        return {"area": code, "as_of": day.isoformat()}
+    async def rebuilt(settings: Any, day: date) -> dict[Any, Any]:
+        return {}  # the rebuild from the log, faked: no figures
 
-    monkeypatch.setattr(as_of, "summary_as_of", rebuilt)
+    monkeypatch.setattr(as_of, "rebuild_cube", rebuilt)
     url = "/v1/areas/53/summary/as-of/2026-01-01"
     caller = auth("province-officer", "53")
     answers = [(await reporting.get(url, headers=caller)).status_code for _ in range(3)]

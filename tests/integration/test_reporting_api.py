@@ -122,11 +122,25 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
             missing = await client.get("/v1/areas/99/summary", headers=auth("ministry", "ID"))
             assert missing.status_code == 404
 
-            # The live view equals a rebuild from the log at the same watermark.
+            # The live view equals a rebuild from the log at the same watermark (a supervisor
+            # sees every figure, the GBV types included).
             rebuilt = await summary_as_of(settings, "53", date.today())
-            live = (await client.get("/v1/areas/53/summary", headers=auth("ministry", "ID"))).json()
+            live = (
+                await client.get("/v1/areas/53/summary", headers=auth("supervisor", "ID"))
+            ).json()
             assert live["totals"] == rebuilt["totals"]
             assert live["children"] == rebuilt["children"]
+            # For other roles both withhold the same GBV-type cells.
+            ministry = auth("ministry", "ID")
+            live = (await client.get("/v1/areas/53/summary", headers=ministry)).json()
+            day = date.today().isoformat()
+            past = (await client.get(f"/v1/areas/53/summary/as-of/{day}", headers=ministry)).json()
+            assert live["suppression"] == past["suppression"] == {
+                "k": 5,
+                "figures": ["cases.by_gbv_type"],
+            }
+            assert live["totals"] == past["totals"]
+            assert live["children"] == past["children"]
 
             sums = (
                 await client.get("/v1/areas/53/checksums", headers=auth("ministry", "ID"))
@@ -177,6 +191,13 @@ async def test_published_events_are_served_and_agree_with_a_rebuild(
             national = summaries["ID"]
             assert national["k"] == 5 and national["watermark"]["scope"] == "ID"
             assert national["totals"].keys() == t.keys()
+            # The API withholds the GBV-type cells the agencies' summaries withhold.
+            for code in ("ID", "53", "53.71"):
+                answer = (await client.get(f"/v1/areas/{code}/summary", headers=ministry)).json()
+                assert (
+                    answer["totals"]["cases"]["by_gbv_type"]
+                    == summaries[code]["totals"]["cases"]["by_gbv_type"]
+                ), code
 
 
 async def read_area_summaries(

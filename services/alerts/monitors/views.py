@@ -28,7 +28,7 @@ from shared.fields import Limit, Offset
 from shared.idempotency import IdempotencyKey
 from shared.service.db import Pool, idempotent_write
 from shared.service.errors import COMMON_RESPONSES, ErrorOut
-from shared.service.limits import limits_of
+from shared.service.limits import address_of, limits_of
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
@@ -202,5 +202,7 @@ async def follow(
     limits = limits_of(request)
     if limits is not None:
         limits.spend("stream_connects", f"caller:{principal_key(principal)}")
+        # And per address: many tokens from one client must not open streams without bound.
+        limits.spend("stream_connects", f"address:{address_of(request)}")
     start = int(last_event_id) if last_event_id is not None else after
     return await open_stream(request, principal, within, start)

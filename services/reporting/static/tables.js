@@ -63,6 +63,19 @@
     return el;
   }
 
+  /** True when the leaf at a dotted path is withheld (null: a small cell, see the summary's
+      `suppression`). */
+  const withheld = (tree, path) => at(tree, path) === null;
+
+  /** A cell saying the figure is withheld (instead of a number): "disembunyikan" / "withheld",
+      the reason in its title and in the definitions. */
+  function withheldCell(name) {
+    const el = cell("td", { class: "n d-withheld", "data-withheld": "1", "data-value": "",
+                            title: P.t("dash.withheld.why") }, P.t("dash.withheld"));
+    if (name) el.setAttribute("data-figure", name);
+    return el;
+  }
+
   /** A cell saying there is no source for this figure yet (instead of a zero). */
   function noSource(tag) {
     return cell(tag || "td", { class: "n d-nosrc", "data-no-source": "1",
@@ -106,8 +119,9 @@
       total and bars. `hideZero` leaves out rows that are zero for both. */
   function sexTable(totals, rows, { head, hideZero = false, empty } = {}) {
     const shown = rows
-      .map((r) => ({ ...r, f: get(totals, `${r.path}.female`), m: get(totals, `${r.path}.male`) }))
-      .filter((r) => !hideZero || r.f + r.m > 0);
+      .map((r) => ({ ...r, f: get(totals, `${r.path}.female`), m: get(totals, `${r.path}.male`),
+                     wf: withheld(totals, `${r.path}.female`), wm: withheld(totals, `${r.path}.male`) }))
+      .filter((r) => !hideZero || r.f + r.m > 0 || r.wf || r.wm);
     if (!shown.length) return cell("p", { class: "p-note d-empty" }, empty || P.t("dash.none"));
     const table = cell("table", { class: "p-table d-sex" });
     const thead = cell("thead");
@@ -121,8 +135,11 @@
     const max = Math.max(1, ...shown.map((r) => r.f + r.m));
     for (const r of shown) {
       const tr = cell("tr", { "data-row": r.path });
-      tr.append(cell("th", { scope: "row" }, r.label), figure(r.f, `${r.path}.female`),
-                figure(r.m, `${r.path}.male`), figure(r.f + r.m));
+      // A withheld figure is said as such, never as 0; the total beside it would give it away.
+      tr.append(cell("th", { scope: "row" }, r.label),
+                r.wf ? withheldCell(`${r.path}.female`) : figure(r.f, `${r.path}.female`),
+                r.wm ? withheldCell(`${r.path}.male`) : figure(r.m, `${r.path}.male`),
+                r.wf || r.wm ? withheldCell() : figure(r.f + r.m));
       const bar = cell("td", { class: "d-bar-cell" });
       bar.append(bars([r.f, r.m], max, ["f", "m"]));
       tr.append(bar);
@@ -306,6 +323,6 @@
     return th;
   }
 
-  Object.assign(D, { get, keysOf, DERIVED, percent, figure, noSource, sexTable, countTable,
+  Object.assign(D, { get, keysOf, withheld, DERIVED, percent, figure, noSource, sexTable, countTable,
                      feeTable, childrenTable });
 })();

@@ -64,11 +64,20 @@
     },
   });
 
-  /** Where to go after signing in: ?next= when it is a path of this service, else its home. */
+  /** Where to go after signing in: ?next= when it is a page of this service (same origin, not
+   *  the sign-in page), else its home. ``next`` is resolved the way the browser will navigate to
+   *  it (the URL parser drops tabs and line breaks and reads "\\" as "/"), so "/\t/evil.example"
+   *  or "/\\evil.example" cannot pass for a path and lead off the site after signing in. */
   function destination() {
     const next = new URLSearchParams(location.search).get("next") || "";
-    const local = next.startsWith("/") && !next.startsWith("//") && !next.includes("\\");
-    if (local && !next.startsWith("/sign-in")) return next;
+    if (next.startsWith("/")) {
+      let url = null;
+      try { url = new URL(next, location.href); } catch (_) { url = null; }
+      if (url && url.origin === location.origin && url.pathname !== "/sign-in" &&
+          !url.pathname.startsWith("/sign-in/")) {
+        return url.pathname + url.search + url.hash;
+      }
+    }
     return document.body.dataset.home || "";
   }
 
