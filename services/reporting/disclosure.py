@@ -23,6 +23,7 @@ watermark, the checksums ``pantau compare`` walks, area names and health.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
@@ -77,10 +78,7 @@ def decide(
     paths = list(GBV_PATHS)
     for area_values in values.values():
         paths += [p for p in area_values if p.startswith(GBV_PREFIX) and p not in paths]
-    flat: dict[Cell, Decimal] = {
-        (a, p): values.get(a, {}).get(p, Decimal(0)) for a in tree for p in paths
-    }
-    hidden = suppress(flat, tree_equations(tree, paths), k)
+    hidden = _hidden(tree, values, paths, k)
     out: Withheld = {}
     for code in answer:
         if code in tree and area_level(code) in PUBLISHED_LEVELS:
@@ -88,6 +86,38 @@ def decide(
         else:
             out[code] = set(paths)
     return out
+
+
+# The decision depends only on the tree and its GBV figures, which change when a case is opened
+# or triaged, not with every event: every summary between two such changes reuses it.
+_decisions: OrderedDict[tuple[Any, ...], frozenset[Cell]] = OrderedDict()
+_DECISIONS_KEPT = 16
+
+
+def _hidden(
+    tree: Mapping[str, list[str]],
+    values: Mapping[str, Mapping[str, Decimal]],
+    paths: list[str],
+    k: int,
+) -> frozenset[Cell]:
+    key = (
+        k,
+        tuple(paths),
+        tuple(sorted(tree)),
+        frozenset((a, p, v) for a, cells in values.items() for p, v in cells.items() if v),
+    )
+    hidden = _decisions.get(key)
+    if hidden is None:
+        flat: dict[Cell, Decimal] = {
+            (a, p): values.get(a, {}).get(p, Decimal(0)) for a in tree for p in paths
+        }
+        hidden = frozenset(suppress(flat, tree_equations(tree, paths), k))
+        _decisions[key] = hidden
+        if len(_decisions) > _DECISIONS_KEPT:
+            _decisions.popitem(last=False)
+    else:
+        _decisions.move_to_end(key)
+    return hidden
 
 
 _GBV_CELLS = (
