@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, cast
 
 import asyncpg
@@ -32,7 +32,7 @@ from shared.areas import ancestors, area_level
 from shared.auth import CurrentPrincipal, Principal, require_area
 from shared.contract.envelope import AREA_CODE
 from shared.fields import Day
-from shared.service.errors import COMMON_RESPONSES
+from shared.service.errors import COMMON_RESPONSES, FieldError, InvalidFields
 from shared.service.limits import limited
 
 router = APIRouter(
@@ -98,6 +98,15 @@ async def snapshot(request: Request) -> AsyncIterator[asyncpg.Connection]:
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         yield cast(asyncpg.Connection, conn)
+
+
+def _refuse_future(day: date, location: str, field: str) -> None:
+    """422 for a day that has not ended anywhere yet (UTC): the figures as of the end of a day
+    are for past days (today: what is recorded so far)."""
+    today = datetime.now(UTC).date()
+    if day > today:
+        message = f"must not be after today ({today.isoformat()}, UTC): a past day or today"
+        raise InvalidFields([FieldError(field, message, "date_in_future", location)])
 
 
 def _not_found(code: str) -> HTTPException:
@@ -247,6 +256,7 @@ async def export_csv(
     ] = None,
 ) -> Response:
     if as_of is not None:
+        _refuse_future(as_of, "query", "as_of")
         # The as-of rebuild is expensive: the same budget as summary/as-of.
         principal = await limited("expensive_reads")(request, principal)
     body = await summary_or_as_of(code, principal, request, as_of)
@@ -275,7 +285,9 @@ async def summary_or_as_of(
     "/areas/{code}/summary/as-of/{day}",
     summary="An area's figures as of the end of a past day, rebuilt from the log",
     description="Reads every topic from the beginning and projects, in memory, the events whose "
-    "time is on or before `day` (UTC). Slow on long logs: meant for audits, not dashboards, "
+    "time is on or before `day` (UTC): the figures as recorded in the system by the end of that "
+    "day, not by the dates the events carry (the monthly series). A day after today (UTC) is a "
+    "422. Slow on long logs: meant for audits, not dashboards, "
     "and rate limited per caller and per address (`REPORTING_LIMIT_EXPENSIVE_READS`).",
 )
 async def summary_as_of(
@@ -283,6 +295,7 @@ async def summary_as_of(
 ) -> dict[str, Any]:
     from services.reporting.as_of import summary_as_of as rebuild
 
+    _refuse_future(day, "path", "day")
     require_area(principal, code)
     settings = _settings(request)
     try:
