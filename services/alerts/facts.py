@@ -39,6 +39,7 @@ class AgencyFacts:
 
     seq: int = 0
     unlicensed_since: date | None = None  # the day it was suspended or revoked, if it is
+    name: str | None = None  # its registered business name (public), from agency-licensed
     # The latest dated fee or departure naming it, and the village it happened in: a sanction
     # that arrives after the evidence still finds it ("whichever event arrives first").
     last_named_on: date | None = None

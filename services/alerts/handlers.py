@@ -144,7 +144,11 @@ def _agency_advanced(ctx: RuleContext, env: Envelope) -> bool:
 
 def agency_licensed(ctx: RuleContext, env: Envelope) -> None:
     if _agency_advanced(ctx, env):
-        ctx.state.agencies[env.subject].unlicensed_since = None
+        agency = ctx.state.agencies[env.subject]
+        agency.unlicensed_since = None
+        # Public (the registry publishes it); bounded as the registry bounds it.
+        name = _str(env.data.get("name"))
+        agency.name = name[:200] if name else agency.name
 
 
 def agency_sanctioned(ctx: RuleContext, env: Envelope) -> None:

@@ -35,6 +35,7 @@ from services.alerts.engine import RulesEngine
 from services.alerts.lifecycle import AlertEvent
 from services.alerts.monitors.models import alert_view
 from services.alerts.settings import RuleSettings
+from services.alerts.state import AlertState
 from services.alerts.store import StateStore
 from shared.contract.ids import uuid7
 from shared.logging import get_logger
@@ -90,7 +91,7 @@ class EngineKeeper:
             self._version = None
             events = work(engine)
             await self._store.save(conn, engine.state, engine.state.take_changes())
-            await _publish(conn, events, correlation)
+            await _publish(conn, events, correlation, engine.state)
             self._version = version
         self._changed.set()
         return events
@@ -134,9 +135,13 @@ def keep_out_of_collections() -> None:
 
 
 async def _publish(
-    conn: asyncpg.Connection, events: Sequence[AlertEvent], correlation: Correlation
+    conn: asyncpg.Connection,
+    events: Sequence[AlertEvent],
+    correlation: Correlation,
+    state: AlertState,
 ) -> None:
-    """Each alert event onto the outbox (``alerts.alert.v1``) and into the stream's log."""
+    """Each alert event onto the outbox (``alerts.alert.v1``) and into the stream's log (as the
+    board shows it: with the name of the agency it is about, when the state knows it)."""
     if not events:
         return
     envelopes = [e.envelope(_correlation_of(e, correlation)) for e in events]
@@ -147,8 +152,13 @@ async def _publish(
         [e.type for e in events],
         [e.alert.area for e in events],
         [e.time for e in events],
-        [json.dumps(alert_view(e.alert)) for e in events],
+        [json.dumps(alert_view(e.alert, _agency_name(state, e.alert.about))) for e in events],
     )
+
+
+def _agency_name(state: AlertState, about: str) -> str | None:
+    agency = state.agencies.get(about)
+    return None if agency is None else agency.name
 
 
 def _correlation_of(event: AlertEvent, correlation: Correlation) -> str | None:

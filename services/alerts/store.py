@@ -176,10 +176,10 @@ class StateStore:
         await _upsert(
             conn,
             "agencies",
-            ("agency_id", "seq", "unlicensed_since", "last_named_on", "last_named_village"),
-            ("text", "int", "date", "date", "text"),
+            ("agency_id", "seq", "unlicensed_since", "last_named_on", "last_named_village", "name"),
+            ("text", "int", "date", "date", "text", "text"),
             [
-                (a, f.seq, f.unlicensed_since, f.last_named_on, f.last_named_village)
+                (a, f.seq, f.unlicensed_since, f.last_named_on, f.last_named_village, f.name)
                 for a, f in agencies
             ],
         )

@@ -9,7 +9,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, cast
 
 import asyncpg
@@ -45,7 +45,7 @@ from shared.areas import ancestors, area_level
 from shared.auth import CurrentPrincipal, Principal, require_area
 from shared.contract.envelope import AREA_CODE
 from shared.fields import Day
-from shared.service.errors import COMMON_RESPONSES, TooManyRequests
+from shared.service.errors import COMMON_RESPONSES, FieldError, InvalidFields, TooManyRequests
 from shared.service.limits import limited
 
 router = APIRouter(
@@ -120,6 +120,15 @@ async def snapshot(request: Request) -> AsyncIterator[asyncpg.Connection]:
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         yield cast(asyncpg.Connection, conn)
+
+
+def _refuse_future(day: date, location: str, field: str) -> None:
+    """422 for a day that has not ended anywhere yet (UTC): the figures as of the end of a day
+    are for past days (today: what is recorded so far)."""
+    today = datetime.now(UTC).date()
+    if day > today:
+        message = f"must not be after today ({today.isoformat()}, UTC): a past day or today"
+        raise InvalidFields([FieldError(field, message, "date_in_future", location)])
 
 
 def _not_found(code: str) -> HTTPException:
@@ -294,6 +303,7 @@ async def export_csv(
     ] = None,
 ) -> Response:
     if as_of is not None:
+        _refuse_future(as_of, "query", "as_of")
         # The as-of rebuild is expensive: the same budget as summary/as-of.
         principal = await limited("expensive_reads")(request, principal)
     body = await summary_or_as_of(code, principal, request, as_of)
@@ -322,7 +332,9 @@ async def summary_or_as_of(
     "/areas/{code}/summary/as-of/{day}",
     summary="An area's figures as of the end of a past day, rebuilt from the log",
     description="Reads every topic from the beginning and projects, in memory, the events whose "
-    "time is on or before `day` (UTC). Slow on long logs: meant for audits, not dashboards, "
+    "time is on or before `day` (UTC): the figures as recorded in the system by the end of that "
+    "day, not by the dates the events carry (the monthly series). A day after today (UTC) is a "
+    "422. Slow on long logs: meant for audits, not dashboards, "
     "and rate limited per caller and per address (`REPORTING_LIMIT_EXPENSIVE_READS`); a node "
     "runs at most `REPORTING_AS_OF_CONCURRENCY` (2) rebuilds at once and answers 429 to more.",
 )
@@ -332,6 +344,7 @@ async def summary_as_of(
     from services.reporting.as_of import rebuild_cube, summary_from_cube
 
     require_figures(principal)
+    _refuse_future(day, "path", "day")
     require_area(principal, code)
     settings = _settings(request)
     async with rebuild_slot(request, settings):

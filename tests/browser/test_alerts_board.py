@@ -111,9 +111,16 @@ async def test_an_officer_reads_the_board_without_acting(
     alert = alert_about(page, worker.subject)
     await expect(alert.locator("[data-testid=rule]")).to_have_text("Biaya yang perlu diperhatikan")
     await expect(alert.locator("button")).to_have_count(0)
+    # Who acts instead, and what the worker's id is.
+    await expect(alert.locator("[data-testid=who-acts]")).to_contain_text(
+        "pemantau (peran monitor) tingkat Kabupaten/kota untuk Kabupaten Pulau Taliabu (82.08)"
+    )
+    await expect(alert).to_contain_text(f"pekerja, id {worker.subject[:8]}")
+    await expect(page.locator("#ids-hint")).to_contain_text("bukan NIK")
     # In English on request.
     await page.click(".p-bar-end button[lang=en]")
     await expect(alert.locator("[data-testid=rule]")).to_have_text("Fee warning")
+    await expect(alert.locator("[data-testid=who-acts]")).to_contain_text("monitors")
     assert page_log.errors == [] and page_log.blocked == []
 
 
@@ -160,4 +167,32 @@ async def test_a_fee_recorded_at_the_registry_appears_on_an_open_board(
     alert = alert_about(page, worker_id)
     await expect(alert.locator("[data-testid=rule]")).to_have_text("Biaya ilegal")
     await expect(alert).to_contain_text("Kota Kupang (53.71)")
+    assert page_log.errors == [] and page_log.blocked == []
+
+
+async def test_an_alert_about_an_agency_names_the_agency(
+    make_database, service_settings, serve, page, page_log, sign_in, screenshot
+) -> None:
+    settings = alerts_settings(service_settings, await make_database("services.alerts"))
+    base = await serve(create_app(settings, clock=SystemClock()), lifespan=True)
+    await open_board(page, base, sign_in, "monitor", "82")
+    log = Stream()
+    agency = log.licensed(seat="31")  # "PT Contoh", seated in Jakarta
+    worker = log.registered(villages_of(EAST, 1)[0])
+    await publish(
+        settings.kafka_bootstrap_servers,
+        [
+            agency,
+            worker,
+            log.suspended(agency.subject),
+            log.fee(worker.subject, agency=agency.subject),
+        ],
+    )
+    alert = alert_about(page, agency.subject)  # raised live: the stream's view names it too
+    await expect(alert.locator("[data-testid=rule]")).to_have_count(1)
+    await expect(alert).to_contain_text("agensi PT Contoh")
+    await page.reload()  # and so does the list
+    await expect(page.locator("[data-testid=live]")).to_have_attribute("data-state", "live")
+    await expect(alert_about(page, agency.subject)).to_contain_text("agensi PT Contoh")
+    await screenshot(page, "agency")
     assert page_log.errors == [] and page_log.blocked == []

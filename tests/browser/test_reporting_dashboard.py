@@ -240,11 +240,17 @@ async def test_a_village_officer_sees_only_her_village(
     text = await refused.text_content()
     assert "Anda masuk sebagai Petugas desa untuk Namosain" in text
     assert "Wilayah Kota Kupang (53.71) berada di luar wilayah kerja Anda" in text
-    assert "outside your jurisdiction" in text  # the service's own reason
+    # The page's own words; the service's English reason only on the English page.
+    assert "outside your jurisdiction" not in text and "((" not in text and "))" not in text
     await expect(page.locator("#overview")).to_be_hidden()
     assert page_log.refused == ["403 GET /v1/areas/53.71/summary"]
     await expect(page.locator("#tools")).to_be_hidden()
     await screenshot(page, "refused")
+    await page.click(".p-bar-end button[lang=en]")
+    await expect(refused.locator("h2")).to_have_text("Outside your jurisdiction")
+    await expect(page.locator("#refused-detail")).to_contain_text("outside your jurisdiction")
+    assert "((" not in (await refused.text_content() or "")
+    await page.click(".p-bar-end button[lang=id]")
     await page.click("#refused-home")
     await shows_area(page, "53.71.01.1001")
     # The API refuses her the same way whatever the page does.
@@ -315,4 +321,96 @@ async def test_codes_read_as_words_in_bahasa_indonesia_and_english(
     await page.reload()
     await shows_area(page, "53.71")
     await expect(page.locator("#cases-card h2").first).to_have_text("Cases")
+    assert page_log.blocked == [] and page_log.errors == []
+
+
+async def test_the_not_attributed_row_is_explained_and_not_an_area(
+    dashboard, page, page_log, sign_in, screenshot
+) -> None:
+    await sign_in(page, dashboard, "ministry", "ID", next="/?area=53.71")
+    await shows_area(page, "53.71")
+    # Alerts raised for the regency itself are counted in its "(not attributed …)" row.
+    row = page.locator('#children tr[data-area="53.71.00"]')
+    await expect(row).to_contain_text("(tidak diatribusikan di bawah Kota Kupang)")
+    assert await row.locator("a[data-nav]").count() == 0  # nothing to drill into
+    rows = await page.locator("#children tbody tr").evaluate_all(
+        "(rows) => rows.map((r) => r.dataset.area)"
+    )
+    assert rows[-1] == "53.71.00"  # after the areas
+    await row.locator("td").first.click()
+    assert page.url.endswith("/?area=53.71")
+    # "What does it mean?" leads to its definition, in both languages.
+    await row.locator("[data-testid=unattributed-what]").click()
+    definition = page.locator("#def-unattributed + dd")
+    await expect(definition).to_contain_text("bukan wilayah")
+    await expect(definition).to_contain_text("peringatan")
+    await screenshot(page, "unattributed-row")
+    # Opened by its address, it says what it is: no province, no regency, no children.
+    await page.goto(f"{dashboard}/?area=53.71.00")
+    await shows_area(page, "53.71.00")
+    await expect(page.locator("#area-level")).to_have_text("Tidak diatribusikan · 53.71.00")
+    await expect(page.locator("[data-testid=unattributed-note]")).to_contain_text("bukan wilayah")
+    await expect(page.locator("#children-card")).to_be_hidden()
+    await page.click(".p-bar-end button[lang=en]")
+    await expect(page.locator("#area-level")).to_have_text("Not attributed · 53.71.00")
+    await expect(page.locator("#def-unattributed + dd")).to_contain_text("not an area")
+    assert page_log.blocked == [] and page_log.errors == []
+
+
+async def test_the_two_kinds_of_registered_have_their_own_names(
+    dashboard, page, page_log, sign_in
+) -> None:
+    await sign_in(page, dashboard, "ministry", "ID", next="/?area=53.71")
+    await shows_area(page, "53.71")
+    await expect(page.locator('[data-tile="registered"] h2')).to_have_text("Pernah terdaftar")
+    status = page.locator('#workers-card tr[data-row="workers.registered"] th')
+    await expect(status).to_have_text("Menunggu verifikasi")
+    await page.click(".p-bar-end button[lang=en]")
+    await expect(page.locator('[data-tile="registered"] h2')).to_have_text("Registered (all)")
+    await expect(status).to_have_text("Awaiting verification")
+    assert page_log.blocked == [] and page_log.errors == []
+
+
+async def test_amounts_and_the_areas_table_fit_phone_desktop_and_paper(
+    dashboard, open_page, page_log, sign_in, screenshot
+) -> None:
+    phone = await open_page(width=390, height=844, mobile=True)
+    await sign_in(phone, dashboard, "ministry", "ID")
+    await shows_area(phone, "ID")
+    # The rupiah amount may part from "Rp", never inside the number.
+    number_lines = await phone.eval_on_selector(
+        '[data-tile="illegal-fees"] strong .d-nowrap', "(e) => e.getClientRects().length"
+    )
+    assert number_lines == 1
+    box = await phone.eval_on_selector(
+        '[data-tile="illegal-fees"] strong .d-nowrap',
+        "(e) => [e.getBoundingClientRect().right,"
+        " e.closest('.d-tile').getBoundingClientRect().right]",
+    )
+    assert box[0] <= box[1]
+    # On a phone the areas' table scrolls, and says so.
+    await expect(phone.locator("[data-testid=children-scroll]")).to_be_visible()
+    await screenshot(phone, "phone")
+
+    desk = await open_page(width=1366, height=900)
+    await sign_in(desk, dashboard, "ministry", "ID", next="/?area=53.71")
+    await shows_area(desk, "53.71")
+    fits = await desk.eval_on_selector("#children-box", "(e) => e.scrollWidth <= e.clientWidth + 1")
+    # Either the table fits its card, or the hint says it scrolls (and the names stay put).
+    hint = desk.locator("[data-testid=children-scroll]")
+    await (expect(hint).to_be_hidden() if fits else expect(hint).to_be_visible())
+    sticky = await desk.eval_on_selector(
+        "#children tbody th[scope=row]", "(e) => getComputedStyle(e).position"
+    )
+    assert sticky == "sticky"
+    await screenshot(desk, "desktop")
+    # On paper the table stays within the page's width.
+    await desk.emulate_media(media="print")
+    inside = await desk.eval_on_selector(
+        "#children",
+        "(t) => t.getBoundingClientRect().right <= "
+        "t.closest('.p-card').getBoundingClientRect().right + 1",
+    )
+    assert inside
+    await screenshot(desk, "print")
     assert page_log.blocked == [] and page_log.errors == []

@@ -7,6 +7,7 @@ controls out."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -165,11 +166,20 @@ async def test_the_chart_shows_the_months_of_the_traffic(
 async def test_the_figures_as_they_were_on_a_past_day(dashboard, page, page_log, sign_in) -> None:
     await sign_in(page, dashboard, "regency-officer", "53.71", find="kupang")
     await shows_area(page, "53.71")
+    # The day's field: Indonesian, no day to come, and its format (then the day) in words.
+    assert await page.get_attribute("#as-of", "lang") == "id"
+    assert await page.get_attribute("#as-of", "max") == datetime.now(UTC).date().isoformat()
+    await expect(page.locator("[data-testid=as-of-hint]")).to_contain_text("dd = hari, mm = bulan")
     await page.fill("#as-of", "2025-12-31")
+    await expect(page.locator("[data-testid=as-of-hint]")).to_have_text("dipilih: 31 Desember 2025")
     await page.click("#as-of-form button")
-    await expect(page.locator("[data-testid=as-of-banner]")).to_contain_text(
-        "Angka sebagaimana pada akhir 31 Desember 2025"
+    banner = page.locator("[data-testid=as-of-banner]")
+    await expect(banner).to_contain_text(
+        "Angka sebagaimana tercatat di sistem sampai akhir 31 Desember 2025"
     )
+    # It says how this differs from the monthly trends (dated by when things happened).
+    await expect(banner).to_contain_text("bukan tanggal kejadian")
+    await expect(banner).to_contain_text("tren bulanan")
     await shows_area(page, "53.71")
     assert "as_of=2025-12-31" in page.url
     past = await api(page, dashboard, "/v1/areas/53.71/summary/as-of/2025-12-31")
@@ -226,4 +236,30 @@ async def test_the_printed_report(dashboard, page, page_log, sign_in, screenshot
     for shown in ("#headline", "#children", "#trends canvas", "#definitions"):
         await expect(page.locator(shown)).to_be_visible()
     await screenshot(page, "print")
+    assert page_log.blocked == [] and page_log.errors == []
+
+
+async def test_a_day_before_anything_was_recorded_says_so_and_a_day_to_come_is_refused(
+    dashboard, page, page_log, sign_in, screenshot
+) -> None:
+    await sign_in(page, dashboard, "regency-officer", "53.71", find="kupang")
+    await page.goto(f"{dashboard}/?area=53.71&as_of=2024-01-01")
+    empty = page.locator("[data-testid=as-of-empty]")
+    await expect(empty).to_be_visible()
+    await expect(empty).to_contain_text("Sampai akhir 1 Januari 2024 belum satu pun peristiwa")
+    await expect(empty).to_contain_text("bukan angka nol")
+    await expect(page.locator("#overview")).to_be_hidden()  # no page of zeros
+    await expect(page.locator("[data-testid=as-of-banner]")).to_be_visible()
+    await screenshot(page, "empty-past")
+    await page.click(".p-bar-end button[lang=en]")
+    await expect(empty).to_contain_text("not a single event for Kota Kupang had been recorded")
+    await page.click(".p-bar-end button[lang=id]")
+
+    # A day to come: the service refuses it (422), the page says why and shows today's.
+    response = await page.request.get(f"{dashboard}/v1/areas/53.71/summary/as-of/2099-01-01")
+    assert response.status == 422
+    await page.goto(f"{dashboard}/?area=53.71&as_of=2099-01-01")
+    await shows_area(page, "53.71")
+    await expect(page.locator("[data-testid=error]")).to_contain_text("1 Januari 2099 belum tiba")
+    await expect(page.locator("[data-testid=as-of-banner]")).to_be_hidden()
     assert page_log.blocked == [] and page_log.errors == []

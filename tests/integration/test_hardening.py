@@ -19,7 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -345,6 +345,33 @@ async def test_reporting_errors_never_echo_their_input(reporting):
         response = await reporting.get(url, headers=caller)
         assert_refused_without_echo(response, 422, NIK_LIKE, "0001-01-01")
         assert all("input" not in e for e in response.json()["detail"])
+
+
+async def test_reporting_refuses_figures_as_of_a_day_after_today(reporting, monkeypatch):
+    from services.reporting import as_of
+
+    async def rebuilt(settings: Any, code: str, day: date) -> dict[str, Any]:
+        return {"area": code, "as_of": day.isoformat()}
+
+    monkeypatch.setattr(as_of, "summary_as_of", rebuilt)
+    caller = auth("ministry", "ID")
+    today = datetime.now(UTC).date()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    for url, where in (
+        (f"/v1/areas/53/summary/as-of/{tomorrow}", ["path", "day"]),
+        (f"/v1/areas/53/export.csv?as_of={tomorrow}", ["query", "as_of"]),
+        ("/v1/areas/53/export.csv?as_of=2099-01-01", ["query", "as_of"]),
+    ):
+        response = await reporting.get(url, headers=caller)
+        assert response.status_code == 422, url
+        [error] = response.json()["detail"]
+        assert error["loc"] == where and error["type"] == "date_in_future"
+        assert today.isoformat() in error["msg"]  # today named, the day sent never echoed
+        assert tomorrow not in response.text and "2099" not in response.text
+    today_answer = await reporting.get(
+        f"/v1/areas/53/summary/as-of/{today.isoformat()}", headers=caller
+    )
+    assert today_answer.status_code == 200
 
 
 async def test_the_dashboard_has_a_strict_content_security_policy(reporting):

@@ -30,13 +30,16 @@ def area_name(code: str) -> str | None:
     return index.name(code) if code in index else None
 
 
-def about_name(about: str) -> str | None:
-    """The name of what the alert is about, when that is an area (``village_surge``)."""
-    return area_name(about) if about == NATION or about[:1].isdigit() else None
+def about_name(about: str, agency_name: str | None = None) -> str | None:
+    """The name of what the alert is about: an area's (``village_surge``), or an agency's
+    registered name (public) when ``about`` is an agency the service knows by name."""
+    area = area_name(about) if about == NATION or about[:1].isdigit() else None
+    return area if area is not None else agency_name
 
 
-def alert_view(alert: Alert) -> dict[str, Any]:
-    """An alert as any reader of its area sees it (JSON-ready): the stream's ``data``."""
+def alert_view(alert: Alert, agency_name: str | None = None) -> dict[str, Any]:
+    """An alert as any reader of its area sees it (JSON-ready): the stream's ``data``;
+    ``agency_name``: the name of the agency it is about, if it is about a known agency."""
     return {
         "id": str(alert.id),
         "rule": alert.rule.value,
@@ -45,7 +48,7 @@ def alert_view(alert: Alert) -> dict[str, Any]:
         "area": alert.area,
         "area_name": area_name(alert.area),
         "about": alert.about,
-        "about_name": about_name(alert.about),
+        "about_name": about_name(alert.about, agency_name),
         "status": alert.status.value,
         "raised_at": _iso(alert.raised_at),
         "acknowledged_at": _iso(alert.acknowledged_at),
@@ -72,7 +75,11 @@ class AlertOut(BaseModel):
     area: str
     area_name: str | None = Field(description="the area's official name")
     about: str = Field(description="a worker, case or agency id, or an area code")
-    about_name: str | None = Field(description="the name of the area it is about, if an area")
+    about_name: str | None = Field(
+        description="the name of what it is about: an area's official name, or an agency's "
+        "registered business name (public, from its latest agency-licensed); null for a worker "
+        "or a case (their ids are pseudonymous) or an agency not known by name"
+    )
     status: AlertStatus
     raised_at: datetime
     acknowledged_at: datetime | None

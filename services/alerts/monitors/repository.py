@@ -16,7 +16,9 @@ from services.alerts.store import ALERT_COLUMNS
 from shared.areas import NATION
 from shared.contract.codes import AlertRule, AlertStatus
 
-_COLUMNS = ", ".join((*ALERT_COLUMNS, "comment"))
+# The name of the agency an alert is about, if the service knows it (public data).
+_AGENCY_NAME = "(SELECT g.name FROM agencies g WHERE g.agency_id = alerts.about) AS agency_name"
+_COLUMNS = ", ".join((*ALERT_COLUMNS, "comment", _AGENCY_NAME))
 MONITOR_ONLY = ("acknowledged_by", "resolved_by", "comment")
 
 
@@ -37,7 +39,7 @@ def as_alert_out(row: asyncpg.Record, *, monitor: bool) -> dict[str, Any]:
     out = {name: row[name] for name in ALERT_COLUMNS if name not in ("clears_itself", "cleared")}
     out["details"] = json.loads(row["details"])
     out["area_name"] = area_name(row["area"])
-    out["about_name"] = about_name(row["about"])
+    out["about_name"] = about_name(row["about"], row["agency_name"])
     for name in MONITOR_ONLY:
         out[name] = row[name] if monitor else None
     return out

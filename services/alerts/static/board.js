@@ -51,9 +51,12 @@
       "board.resolved": "diselesaikan",
       "board.by": "oleh {who}",
       "board.comment.shown": "komentar",
-      "about.worker": "pekerja {id}",
-      "about.case": "kasus {id}",
-      "about.agency": "agensi {id}",
+      "about.worker": "pekerja, id {id}",
+      "about.case": "kasus, id {id}",
+      "about.agency": "agensi, id {id}",
+      "about.agency.named": "agensi {name}",
+      "board.ids": "Pekerja dan kasus disebut dengan 8 karakter awal id acaknya di registri atau layanan kasus (bukan NIK atau nama): cari id itu di sana untuk membuka berkasnya.",
+      "board.who-acts": "Yang menanggapi dan menyelesaikan: pemantau (peran monitor) tingkat {level} untuk {area} atau di atasnya. Anda dapat membaca peringatan ini, tidak bertindak atasnya.",
       "about.village": "desa {name}",
       "detail.component": "komponen biaya",
       "detail.charged_on": "tanggal biaya",
@@ -100,9 +103,12 @@
       "board.resolved": "resolved",
       "board.by": "by {who}",
       "board.comment.shown": "comment",
-      "about.worker": "worker {id}",
-      "about.case": "case {id}",
-      "about.agency": "agency {id}",
+      "about.worker": "worker, id {id}",
+      "about.case": "case, id {id}",
+      "about.agency": "agency, id {id}",
+      "about.agency.named": "agency {name}",
+      "board.ids": "Workers and cases are named by the first 8 characters of their random id in the registry or the cases service (never a NIK or a name): look that id up there to open the file.",
+      "board.who-acts": "Acknowledged and resolved by the monitors (role monitor) of the {level} level for {area} or above. You can read this alert, not act on it.",
       "about.village": "village {name}",
       "detail.component": "fee component",
       "detail.charged_on": "charged on",
@@ -154,12 +160,14 @@
 
   // -- the list ------------------------------------------------------------------------------
   function aboutText(a) {
-    if (a.about_name) {
-      return P.t("about.village", { name: `${P.fmt.areaName(a.about_name)} (${a.about})` });
-    }
     const kind = a.rule.startsWith("case_") ? "case"
       : ["unlicensed_agency", "agency_hotspot"].includes(a.rule) ? "agency"
       : a.rule === "non_procedural" && a.details && a.details.category ? "case" : "worker";
+    // An agency by its registered name (public) when the service knows it.
+    if (kind === "agency" && a.about_name) return P.t("about.agency.named", { name: a.about_name });
+    if (a.about_name) {
+      return P.t("about.village", { name: `${P.fmt.areaName(a.about_name)} (${a.about})` });
+    }
     return P.t(`about.${kind}`, { id: short(a.about) });
   }
 
@@ -211,6 +219,12 @@
     }
     li.append(facts);
     if (monitor() && a.status !== "resolved") li.append(actions(li, a));
+    if (!monitor() && a.status !== "resolved") {
+      // Readers who may not act learn who does (monitors act within their area).
+      li.append(P.element("p", { class: "p-note who-acts", "data-testid": "who-acts" },
+        P.t("board.who-acts", { level: P.codes.label("level", a.level),
+                                area: `${P.fmt.areaName(a.area_name) || a.area} (${a.area})` })));
+    }
     return li;
   }
 

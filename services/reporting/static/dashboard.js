@@ -20,6 +20,7 @@
     place: null,     // GET /v1/areas/{code}: the area and the areas it lies in
     summary: null,   // its summary (or as of a day)
     asOf: null,
+    future: null,    // a day in the address that has not come yet (the current figures shown)
     live: null,      // the live watermark: which topics have given this node any event
     months: null,    // the monthly series, from the regency up
     sort: { column: null, descending: false },
@@ -84,7 +85,15 @@
     crumbs.append(list);
     const s = state.summary;
     $("area-name").textContent = nameOf(s);
-    $("area-level").textContent = `${P.t(`level.${s.level}`)} · ${s.area}`;
+    // A "(not attributed below …)" row is no area of its level: its badge says what it is.
+    const level = isPseudo(s.area) ? P.t("dash.level.unattributed") : P.t(`level.${s.level}`);
+    $("area-level").textContent = `${level} · ${s.area}`;
+    $("unattributed-note").hidden = !isPseudo(s.area);
+    if (isPseudo(s.area)) {
+      const above = state.place.within.filter((r) => !isPseudo(r.area)).pop();
+      $("unattributed-text").textContent = P.t("dash.unattributed.note",
+        { name: above ? nameOf(above) : P.fmt.areaName("Indonesia") });
+    }
     document.title = `Pantau — ${nameOf(s)}`;
     const w = state.live;
     $("watermark").hidden = Boolean(state.asOf); // the banner says which figures these are
@@ -99,8 +108,25 @@
       $("as-of-leave").setAttribute("href", href(s.area, { as_of: null }));
     }
     $("as-of").value = state.asOf || "";
+    $("as-of").lang = P.i18n.lang === "en" ? "en-GB" : "id";
+    hintDay();
     $("csv").setAttribute("href", `/v1/areas/${enc(s.area)}/export.csv${state.asOf ? `?as_of=${state.asOf}` : ""}`);
     $("csv").setAttribute("download", `pantau-${s.area}${state.asOf ? `-${state.asOf}` : ""}.csv`);
+  }
+
+  /** Under the day's field: its format, or the day chosen in words (a browser may show the
+      field in another order, month first). */
+  function hintDay() {
+    const day = $("as-of").value;
+    $("as-of-hint").textContent = /^\d{4}-\d{2}-\d{2}$/.test(day)
+      ? P.t("dash.as-of.chosen", { date: P.fmt.date(day) }) : P.t("dash.as-of.hint");
+  }
+
+  /** True when no figure of the answer is other than 0: nothing recorded by that day. */
+  function nothingRecorded(totals) {
+    const values = (node) => (typeof node === "number" ? [node]
+      : node && typeof node === "object" ? Object.values(node).flatMap(values) : []);
+    return values(totals).every((v) => v === 0);
   }
 
   function definition(name) {
@@ -144,7 +170,15 @@
       const [value, name, derived, format] = single;
       const row = P.element("div", { class: "d-tile-figures" });
       const big = D.figure(value, name, { tag: "strong", derived, format });
-      if (format === P.fmt.rupiah) big.classList.add("d-money");
+      if (format === P.fmt.rupiah) {
+        // "Rp" and the number may part between them on a phone, never inside the number.
+        big.classList.add("d-money");
+        const [unit, ...rest] = big.textContent.split(/\s+/);
+        if (rest.length) {
+          big.replaceChildren(P.element("span", {}, unit), " ",
+                              P.element("span", { class: "d-nowrap" }, rest.join(" ")));
+        }
+      }
       row.append(big);
       box.append(row, P.element("p", { class: "d-tile-sub" }, sub));
     }
@@ -199,13 +233,15 @@
   function renderChildren() {
     const s = state.summary;
     const card = $("children-card");
-    card.hidden = s.level === "village" || !s.children.length;
+    // A "(not attributed …)" row has only such rows below it: nothing to drill into.
+    card.hidden = s.level === "village" || !s.children.length || isPseudo(s.area);
     $("jump-children").hidden = card.hidden;
     if (card.hidden) return;
     $("children-title").textContent = P.t("dash.children.title", { name: nameOf(s) });
     const result = D.childrenTable($("children"), s, {
       sort: state.sort, showEmpty: state.showEmpty, sources: sources(),
-      href: (code) => href(code), name: nameOf,
+      href: (code) => href(code), name: nameOf, plain: isPseudo,
+      plainHint: P.t("dash.children.unattributed"),
       onSort: (column) => {
         const same = state.sort.column === column;
         const descending = same ? !state.sort.descending : column !== "name";
@@ -218,6 +254,13 @@
     toggle.hidden = !result.empties || result.empties === s.children.length;
     toggle.textContent = state.showEmpty ? P.t("dash.children.hide-empty")
       : P.t("dash.children.show-all", { n: P.fmt.number(result.empties) });
+    scrollHint();
+  }
+
+  /** Say so when the areas' table is wider than its card (it scrolls sideways). */
+  function scrollHint() {
+    const box = $("children-box");
+    $("children-scroll").hidden = $("children-card").hidden || box.scrollWidth <= box.clientWidth + 1;
   }
 
   /** A detail card: its title, then what `build` makes, or a note when its topic has no source. */
@@ -402,9 +445,21 @@
     if (state.refusal) { renderRefusal(); return; }
     if (!state.summary) return;
     $("refused").hidden = true;
-    $("overview").hidden = false;
-    $("tools").hidden = $("jump").hidden = false;
+    const empty = Boolean(state.asOf) && nothingRecorded(state.summary.totals);
+    $("as-of-empty").hidden = !empty;
+    $("overview").hidden = empty;
+    $("tools").hidden = false;
+    $("jump").hidden = empty;
     renderHead();
+    if (state.future) {
+      $("error").textContent = P.t("dash.as-of.future", {
+        today: P.fmt.date(todayUTC()), date: P.fmt.date(state.future) });
+    }
+    if (empty) {
+      $("as-of-empty-text").textContent = P.t("dash.as-of.empty",
+        { date: P.fmt.date(state.asOf), name: nameOf(state.summary) });
+      return;
+    }
     renderHeadline();
     renderChildren();
     renderTrends();
@@ -421,6 +476,8 @@
     $("area-level").textContent = "";
     $("watermark").textContent = "";
     $("as-of-banner").hidden = true;
+    $("as-of-empty").hidden = true;
+    $("unattributed-note").hidden = true;
     const box = $("refused");
     box.hidden = false;
     const mine = state.session;
@@ -429,7 +486,9 @@
     $("refused-text").textContent = P.t(status === 403 ? "dash.refused.text" : "dash.missing.text", {
       role: P.t(`role.${mine.role}`), area: home, code: place ? `${nameOf(place)} (${code})` : code,
     });
-    $("refused-detail").textContent = P.errorText(error);
+    // The page's own words say it; the service's (English) reason only on the English page.
+    $("refused-detail").textContent = P.i18n.lang === "en" ? P.errorText(error) : "";
+    $("refused-detail").hidden = P.i18n.lang !== "en";
     const link = $("refused-home");
     link.textContent = P.t("dash.refused.home", { area: home });
     link.setAttribute("href", `?area=${enc(mine.area)}`);
@@ -439,10 +498,16 @@
 
   /* ---- loading ---- */
 
+  /** Today in UTC (the day the service's as-of figures end on). */
+  const todayUTC = () => new Date().toISOString().slice(0, 10);
+
   function readAddress() {
     const params = new URLSearchParams(location.search);
     const day = params.get("as_of");
     state.asOf = day && /^\d{4}-\d{2}-\d{2}$/.test(day) ? day : null;
+    // A day that has not come yet (the service refuses it): the current figures, and a word.
+    state.future = state.asOf && state.asOf > todayUTC() ? state.asOf : null;
+    if (state.future) state.asOf = null;
     const month = (v) => (v && /^\d{4}-\d{2}$/.test(v) ? v : null);
     state.trend = { period: params.get("period"), series: params.get("series"),
                     from: month(params.get("from")), to: month(params.get("to")) };
@@ -506,7 +571,9 @@
     });
     window.addEventListener("popstate", () => load());
     $("as-of-leave").dataset.nav = "1";
-    $("as-of").max = new Date().toISOString().slice(0, 10);
+    $("as-of").max = todayUTC(); // no day that has not come yet
+    $("as-of").addEventListener("input", hintDay);
+    window.addEventListener("resize", scrollHint);
     $("as-of-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const day = $("as-of").value;

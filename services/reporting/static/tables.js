@@ -269,6 +269,8 @@
       child, index,
       values: CHILD_COLUMNS.map((c) => c.value(child.totals)),
     }));
+    // Unsorted, the "(not attributed …)" row comes after the areas (its code sorts first).
+    const last = (r) => (view.plain && view.plain(r.child.area) ? 1 : 0);
     const isEmpty = (r) => r.values.every((v) => v === 0 || v === null);
     const empties = rows.filter(isEmpty).length;
     const hideEmpty = !view.showEmpty && empties > 0 && empties < rows.length;
@@ -281,21 +283,32 @@
           : (a.values[index] ?? -1) - (b.values[index] ?? -1); // no share: below 0 %
         return (descending ? -order : order) || a.index - b.index;
       });
+    } else {
+      rows.sort((a, b) => last(a) - last(b) || a.index - b.index);
     }
     const tbody = cell("tbody");
     for (const r of rows) {
       if (hideEmpty && isEmpty(r)) continue;
-      const tr = cell("tr", { class: "child", "data-area": r.child.area });
+      // A "(not attributed below …)" row is no area: named, explained, not opened.
+      const plain = view.plain && view.plain(r.child.area);
+      const tr = cell("tr", { class: plain ? "d-plain" : "child", "data-area": r.child.area });
       const th = cell("th", { scope: "row", class: "d-name" });
-      const link = cell("a", { href: view.href(r.child.area), "data-nav": "1" }, view.name(r.child));
+      const link = plain ? cell("span", { class: "d-plain-name" }, view.name(r.child))
+        : cell("a", { href: view.href(r.child.area), "data-nav": "1" }, view.name(r.child));
       th.append(link, cell("small", {}, r.child.area));
+      if (plain) {
+        th.append(cell("a", { class: "d-plain-what p-noprint", href: "#def-unattributed",
+                              "data-testid": "unattributed-what" }, view.plainHint));
+      }
       tr.append(th);
       CHILD_COLUMNS.forEach((c, i) => tr.append(has(c)
         ? figure(r.values[i], c.id, { derived: c.derived, format: c.format }) : noSource()));
-      tr.addEventListener("click", (event) => {
-        if (event.target.closest("a")) return; // the link navigates by itself
-        link.click();
-      });
+      if (!plain) {
+        tr.addEventListener("click", (event) => {
+          if (event.target.closest("a")) return; // the link navigates by itself
+          link.click();
+        });
+      }
       tbody.append(tr);
     }
     const tfoot = cell("tfoot");

@@ -161,7 +161,8 @@
 
   function monthInput(id, label, value) {
     const wrap = P.element("div", { class: "d-field" });
-    const input = P.element("input", { type: "month", id, min: "2017-01", max: "2100-12" });
+    const input = P.element("input", { type: "month", id, min: "2017-01", max: "2100-12",
+                                       lang: P.i18n.lang === "en" ? "en-GB" : "id" });
     input.value = value || "";
     wrap.append(P.element("label", { for: id }, label), input);
     return [wrap, input];

@@ -65,7 +65,7 @@ Pantau.codes.add(
     "national": {"id": "Nasional", "en": "National"}
   },
   "worker_status": {
-    "registered": {"id": "Terdaftar", "en": "Registered"},
+    "registered": {"id": "Menunggu verifikasi", "en": "Awaiting verification"},
     "verified": {"id": "Terverifikasi", "en": "Verified"},
     "departed": {"id": "Berangkat", "en": "Departed"},
     "returned": {"id": "Kembali", "en": "Returned"}

@@ -42,6 +42,7 @@
       "error.429": "Terlalu banyak permintaan. Coba lagi dalam {seconds} detik.",
       "error.5xx": "Layanan sedang bermasalah. Coba lagi sebentar lagi.",
       "error.network": "Tidak dapat menghubungi layanan. Periksa sambungan Anda.",
+      "error.other": "Layanan menolak permintaan ini.",
       "role.village-officer": "Petugas desa",
       "role.regency-officer": "Petugas kabupaten/kota",
       "role.province-officer": "Petugas provinsi",
@@ -72,6 +73,7 @@
       "error.429": "Too many requests. Try again in {seconds} seconds.",
       "error.5xx": "The service has a problem. Try again shortly.",
       "error.network": "The service cannot be reached. Check your connection.",
+      "error.other": "The service refused this request.",
       "role.village-officer": "Village officer",
       "role.regency-officer": "Regency officer",
       "role.province-officer": "Province officer",
@@ -279,16 +281,20 @@
     return type.includes("json") ? response.json() : response.text();
   }
 
-  /** A refusal said for people: a sentence in the page's language, then the service's own
-      (English) detail, which names the field or rule at fault. */
+  /** A refusal said for people: a sentence in the page's language. The service's own detail
+      (in English: the field or rule at fault) follows only on the English page, as a sentence
+      of its own; a Bahasa page never mixes in English (a page says more in its own words). */
   function errorText(error) {
     if (!(error instanceof ApiError)) return t("error.5xx");
     if (error.status === 0) return t("error.network");
     const status = error.status >= 500 ? "5xx" : String(error.status);
     const key = `error.${status}`;
-    const sentence = t(key, { seconds: error.retryAfter || 60 });
-    if (sentence === key) return error.detail;
-    return error.detail && status !== "5xx" ? `${sentence} (${error.detail})` : sentence;
+    const known = t(key, { seconds: error.retryAfter || 60 });
+    const sentence = known === key ? t("error.other") : known;
+    if (lang !== "en" || !error.detail || status === "5xx") return sentence;
+    // A validation error's detail starts with the field ("day: must not be after today …").
+    const detail = error.detail.trim().replace(/[.\s]+$/, "");
+    return `${sentence} ${detail.charAt(0).toUpperCase()}${detail.slice(1)}.`;
   }
 
   function session() {

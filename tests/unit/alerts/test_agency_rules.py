@@ -190,3 +190,20 @@ def test_a_monitor_resolving_a_hotspot_that_still_holds_is_not_contradicted():
 
 def _only(events, rule):
     return [e for e in events if e.alert.rule is rule]
+
+
+def test_the_alert_names_the_agency_by_its_registered_name_through_a_restart():
+    from services.alerts.keeper import _agency_name
+    from services.alerts.monitors.models import alert_view
+
+    h = Harness()
+    agency, worker = _agency_and_worker(h)  # licensed as "PT Contoh"
+    h.feed(h.log.suspended(agency))
+    (raised,) = _unlicensed(h.feed(h.log.fee(worker, agency=agency)))
+    h.restart()  # the name is kept in the facts' rows, as the tables hold them
+
+    view = alert_view(raised.alert, _agency_name(h.engine.state, raised.alert.about))
+    assert view["about"] == agency and view["about_name"] == "PT Contoh"
+    # A worker is never named (nor is an agency the service has no licence event of).
+    assert _agency_name(h.engine.state, worker) is None
+    assert alert_view(raised.alert)["about_name"] is None
