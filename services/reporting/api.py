@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, cast
 
 import asyncpg
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -45,7 +46,13 @@ from shared.areas import ancestors, area_level
 from shared.auth import CurrentPrincipal, Principal, require_area
 from shared.contract.envelope import AREA_CODE
 from shared.fields import Day
-from shared.service.errors import COMMON_RESPONSES, FieldError, InvalidFields, TooManyRequests
+from shared.service.errors import (
+    COMMON_RESPONSES,
+    FieldError,
+    InvalidFields,
+    TooManyRequests,
+    Unavailable,
+)
 from shared.service.limits import limited
 
 router = APIRouter(
@@ -348,7 +355,10 @@ async def summary_as_of(
     require_area(principal, code)
     settings = _settings(request)
     async with rebuild_slot(request, settings):
-        cube = await rebuild_cube(settings, day)
+        try:
+            cube = await rebuild_cube(settings, day)
+        except KafkaError as exc:
+            raise Unavailable("the event log cannot be read now; retry later") from exc
     try:
         body = summary_from_cube(cube, code, settings.scope, day)
     except UnknownArea as exc:

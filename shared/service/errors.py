@@ -90,6 +90,20 @@ class TooManyRequests(DomainError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class Unavailable(DomainError):
+    """503: something the answer needs (the broker's log, say) cannot be reached now; retry
+    after ``retry_after`` seconds."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: float = 5) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class ErrorOut(BaseModel):
     """A refusal with a human-readable reason."""
 

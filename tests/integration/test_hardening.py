@@ -350,10 +350,10 @@ async def test_reporting_errors_never_echo_their_input(reporting):
 async def test_reporting_refuses_figures_as_of_a_day_after_today(reporting, monkeypatch):
     from services.reporting import as_of
 
-    async def rebuilt(settings: Any, code: str, day: date) -> dict[str, Any]:
-        return {"area": code, "as_of": day.isoformat()}
+    async def rebuilt(settings: Any, day: date) -> dict[Any, Any]:
+        return {}  # the rebuild from the log, faked: no figures
 
-    monkeypatch.setattr(as_of, "summary_as_of", rebuilt)
+    monkeypatch.setattr(as_of, "rebuild_cube", rebuilt)
     caller = auth("ministry", "ID")
     today = datetime.now(UTC).date()
     tomorrow = (today + timedelta(days=1)).isoformat()
@@ -372,6 +372,17 @@ async def test_reporting_refuses_figures_as_of_a_day_after_today(reporting, monk
         f"/v1/areas/53/summary/as-of/{today.isoformat()}", headers=caller
     )
     assert today_answer.status_code == 200
+
+
+async def test_figures_as_of_a_day_without_a_reachable_log_are_a_503(reporting):
+    """The rebuild reads the topics; this fixture's node has no broker to read them from."""
+    today = datetime.now(UTC).date().isoformat()
+    answer = await reporting.get(
+        f"/v1/areas/53/summary/as-of/{today}", headers=auth("ministry", "ID")
+    )
+    assert answer.status_code == 503
+    assert int(answer.headers["retry-after"]) >= 1
+    assert "event log" in answer.json()["detail"]
 
 
 async def test_the_dashboard_has_a_strict_content_security_policy(reporting):
