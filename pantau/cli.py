@@ -477,7 +477,7 @@ def replay(
 def _node_of_scope(settings: ReportingSettings) -> ReportingSettings:
     """With `--scope 53` beside `pantau dev --province-node 53`, that node's database; refuse to
     replay one scope into pantau dev's database of another (it would replace its figures)."""
-    running = discovery.read(discovery.env_file())
+    running = discovery.running()
     if running is None or settings.database_url != running.get("REPORTING_DATABASE_URL"):
         return settings  # the database was chosen by hand, or there is no pantau dev
     node_scope = running.get(discovery.PROVINCE_NODE_KEY)
