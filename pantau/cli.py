@@ -44,7 +44,8 @@ def _discover(ctx: typer.Context) -> None:
     """Pantau: oversight of Indonesian migrant workers, from the village to the ministry.
 
     Commands run beside `pantau dev` find it by themselves (its settings file, see
-    `pantau dev --help`); environment variables and options still win.
+    `pantau dev --help`); environment variables and options still win, and
+    PANTAU_DEV_DISCOVERY=0 turns the finding off.
     """
     if ctx.invoked_subcommand != "dev":  # dev starts a system; it must not find another
         discovery.apply()
@@ -171,6 +172,7 @@ def serve(
     import uvicorn
 
     from pantau.local.procs import port_is_free
+    from shared.logging import configure_logging
 
     found = _service(service)
     if not found.has_app:
@@ -186,6 +188,13 @@ def serve(
         )
     with _in_one_line(_target(found, settings)):
         asyncio.run(_reachable(found, settings, migrated=True))
+    # The service's log format from the first line on: uvicorn's own lines too (log_config=None
+    # leaves its loggers to the root handler), so a log file is JSON lines throughout.
+    configure_logging(
+        service=getattr(settings, "service", found.name),
+        json=getattr(settings, "log_json", None),
+        level=getattr(settings, "log_level", "INFO"),
+    )
     uvicorn.run(
         found.app_factory,
         factory=True,
@@ -194,6 +203,7 @@ def serve(
         workers=workers or settings.workers,
         lifespan="on",
         log_level=settings.log_level.lower(),
+        log_config=None,
         timeout_graceful_shutdown=10,
     )
 
