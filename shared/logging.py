@@ -72,6 +72,7 @@ def configure_logging(*, service: str, json: bool | None = None, level: str = "I
         own = logging.getLogger(name)
         own.handlers[:] = []
         own.propagate = True
+        own.setLevel(logging.NOTSET)  # the root's level, i.e. ``level``
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -8,26 +8,46 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+import structlog
 
 from shared.logging import BROKER_LOGGER, configure_logging, get_logger
 
 
 @pytest.fixture
 def _restored() -> Iterator[None]:
-    names = ("", "faststream", "faststream.access", "uvicorn", "uvicorn.error", "uvicorn.access")
-    saved = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).propagate) for n in names}
-    level = logging.getLogger().level
+    """Logging as it was: later tests must not write to this test's captured (closed) stderr."""
+    names = (
+        "",
+        "faststream",
+        "faststream.access",
+        "faststream.access.kafka",
+        "uvicorn",
+        "uvicorn.error",
+        "uvicorn.access",
+    )
+    saved = {
+        name: (logger.handlers[:], logger.propagate, logger.level)
+        for name, logger in ((n, logging.getLogger(n)) for n in names)
+    }
+    config = structlog.get_config()
+    context = structlog.contextvars.get_contextvars()
     yield
-    for name, (handlers, propagate) in saved.items():
-        logging.getLogger(name).handlers[:] = handlers
-        logging.getLogger(name).propagate = propagate
-    logging.getLogger().setLevel(level)
+    for name, (handlers, propagate, level) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+        logger.setLevel(level)
+    structlog.configure(**config)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**context)
 
 
 @pytest.mark.usefixtures("_restored")
 def test_every_logger_writes_json_lines_without_colour_codes(capsys):
     import faststream  # noqa: F401  (its import installs its own coloured handlers)
 
+    # Whatever levels earlier code gave them (an in-process uvicorn sets its loggers' own).
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     configure_logging(service="cases", json=True)
     get_logger("cases").info("case_opened", case_id="c-1")
     logging.getLogger(BROKER_LOGGER).info("Processed", extra={"topic": "cases.case.v1"})
