@@ -17,7 +17,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import click
 import typer
@@ -44,7 +44,8 @@ def _discover(ctx: typer.Context) -> None:
     """Pantau: oversight of Indonesian migrant workers, from the village to the ministry.
 
     Commands run beside `pantau dev` find it by themselves (its settings file, see
-    `pantau dev --help`); environment variables and options still win.
+    `pantau dev --help`); environment variables and options still win, and
+    PANTAU_DEV_DISCOVERY=0 turns the finding off.
     """
     if ctx.invoked_subcommand != "dev":  # dev starts a system; it must not find another
         discovery.apply()
@@ -85,12 +86,16 @@ def token(
     sub: Annotated[str | None, typer.Option("--sub", help="subject (default role@area)")] = None,
 ) -> None:
     """Print a signed bearer token for ROLE at AREA, and nothing else."""
+    from shared.areas import areas
     from shared.auth import TokenError, issue_token
 
     try:
-        typer.echo(issue_token(role, area, ttl_seconds=ttl, sub=sub))
+        minted = issue_token(role, area, ttl_seconds=ttl, sub=sub)
     except TokenError as exc:
         _fail(str(exc), 2)
+    if area.upper() != "ID" and area not in areas():
+        _fail(f"no area {area!r} in Indonesia's area codes (e.g. 53.71, or ID for the nation)", 2)
+    typer.echo(minted)
 
 
 def _refuse_weak_secrets(settings: object) -> None:
@@ -167,6 +172,7 @@ def serve(
     import uvicorn
 
     from pantau.local.procs import port_is_free
+    from shared.logging import configure_logging
 
     found = _service(service)
     if not found.has_app:
@@ -182,6 +188,13 @@ def serve(
         )
     with _in_one_line(_target(found, settings)):
         asyncio.run(_reachable(found, settings, migrated=True))
+    # The service's log format from the first line on: uvicorn's own lines too (log_config=None
+    # leaves its loggers to the root handler), so a log file is JSON lines throughout.
+    configure_logging(
+        service=getattr(settings, "service", found.name),
+        json=getattr(settings, "log_json", None),
+        level=getattr(settings, "log_level", "INFO"),
+    )
     uvicorn.run(
         found.app_factory,
         factory=True,
@@ -190,6 +203,7 @@ def serve(
         workers=workers or settings.workers,
         lifespan="on",
         log_level=settings.log_level.lower(),
+        log_config=None,
         timeout_graceful_shutdown=10,
     )
 
@@ -280,7 +294,9 @@ def tail(
         float | None, typer.Option(help="stop after this many seconds without records")
     ] = None,
 ) -> None:
-    """Print a topic's records as JSON lines (partition, offset, key, value) without a group."""
+    """Print a topic's records as JSON lines (partition, offset, key, value) without a group.
+
+    Stops on Ctrl-C or SIGTERM, and with one line when the broker goes away."""
     with (
         contextlib.suppress(KeyboardInterrupt),
         _in_one_line(Target("tail", bootstrap=bootstrap, broker_option="--bootstrap")),
@@ -288,13 +304,56 @@ def tail(
         asyncio.run(_tail(topic, bootstrap, from_beginning, limit, idle_exit))
 
 
+BROKER_CHECK_SECONDS = 2.0  # without records for this long, tail checks the broker still answers
+
+
+async def _broker_answers(bootstrap: str) -> bool:
+    """True when one of the bootstrap addresses accepts a connection."""
+    for address in bootstrap.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(host.strip("[]") or "127.0.0.1", int(port)), 2
+            )
+        except (OSError, ValueError, TimeoutError):
+            continue
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return True
+    return False
+
+
+def _record_line(record: Any) -> str:
+    value = record.value.decode("utf-8", "replace") if record.value else None
+    try:
+        parsed = json.loads(value) if value else None
+    except json.JSONDecodeError:
+        parsed = value
+    line = {
+        "partition": record.partition,
+        "offset": record.offset,
+        "key": record.key.decode("utf-8", "replace") if record.key else None,
+        "value": parsed,
+    }
+    return json.dumps(line, ensure_ascii=False)
+
+
 async def _tail(
     topic: str, bootstrap: str, from_beginning: bool, limit: int | None, idle_exit: float | None
 ) -> None:
+    import signal
     import time
 
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+            loop.add_signal_handler(signum, stopping.set)  # only in the main thread
+            handled.append(signum)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
         await consumer.start()
@@ -311,29 +370,31 @@ async def _tail(
         else:
             await consumer.seek_to_end(*assigned)
         seen, last = 0, time.monotonic()
-        while limit is None or seen < limit:
-            batches = await consumer.getmany(timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    value = record.value.decode("utf-8", "replace") if record.value else None
-                    try:
-                        parsed = json.loads(value) if value else None
-                    except json.JSONDecodeError:
-                        parsed = value
-                    line = {
-                        "partition": record.partition,
-                        "offset": record.offset,
-                        "key": record.key.decode("utf-8", "replace") if record.key else None,
-                        "value": parsed,
-                    }
-                    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-                    seen += 1
-                    last = time.monotonic()
+        checked = last
+        while not stopping.is_set() and (limit is None or seen < limit):
+            wanted = None if limit is None else limit - seen
+            batches = await consumer.getmany(timeout_ms=500, max_records=wanted)
+            records = [record for batch in batches.values() for record in batch]
+            for record in records[:wanted]:
+                sys.stdout.write(_record_line(record) + "\n")
+                seen += 1
+            if records:
+                last = time.monotonic()
             sys.stdout.flush()
-            if idle_exit is not None and time.monotonic() - last > idle_exit:
+            now = time.monotonic()
+            if idle_exit is not None and now - last > idle_exit:
                 break
+            if now - max(last, checked) > BROKER_CHECK_SECONDS:
+                checked = now
+                if not await _broker_answers(bootstrap):
+                    records_seen = f"{seen} record{'' if seen == 1 else 's'}"
+                    _fail(f"the broker at {bootstrap} went away; stopped after {records_seen}")
     finally:
-        await consumer.stop()
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+        # A consumer of a broker that is gone may wait long to say goodbye: not for the user.
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(consumer.stop(), 2)
 
 
 @app.command()
@@ -426,7 +487,7 @@ def replay(
 def _node_of_scope(settings: ReportingSettings) -> ReportingSettings:
     """With `--scope 53` beside `pantau dev --province-node 53`, that node's database; refuse to
     replay one scope into pantau dev's database of another (it would replace its figures)."""
-    running = discovery.read(discovery.env_file())
+    running = discovery.running()
     if running is None or settings.database_url != running.get("REPORTING_DATABASE_URL"):
         return settings  # the database was chosen by hand, or there is no pantau dev
     node_scope = running.get(discovery.PROVINCE_NODE_KEY)

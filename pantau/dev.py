@@ -228,7 +228,9 @@ class DevRunner:
         console.print(f"  broker: {stack.bootstrap}", soft_wrap=True)
         console.print(f"  postgresql: {stack.server_dsn}", soft_wrap=True)
         if stack.run_dir is not None:
-            console.print(f"  logs: {stack.logs_dir}", soft_wrap=True)
+            kept = stack.kept_logs_dir
+            later = f" (moved to {kept} when pantau dev stops)" if kept else ""
+            console.print(f"  logs: {stack.logs_dir}{later}", soft_wrap=True)
         if stack.env_file is not None:
             console.print(
                 f"  settings: {stack.env_file} (read by pantau replay, serve, tail, compare, "
@@ -253,6 +255,13 @@ class DevRunner:
             console.print(
                 f"[dim](or per partition: {tansu_binary()} cat consume registry.worker.v1 "
                 f"--broker tcp://{stack.bootstrap} --partition 0)[/dim]",
+                soft_wrap=True,
+            )
+        if any(s.name == "alerts" for s in stack.services):
+            console.print(
+                "\n[bold]Alerts[/bold]: thresholds are ALERTS_* variables (services/alerts/"
+                "README.md); a case waits 72 h for a case worker before it is case_unassigned: "
+                "start with ALERTS_CASE_UNASSIGNED_HOURS=0.01 ./scripts/dev to see it in 36 s.",
                 soft_wrap=True,
             )
         if stack.options.province_node is not None:

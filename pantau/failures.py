@@ -37,7 +37,7 @@ def dev_hint(variable: str, value: str | None, option: str | None = None) -> str
     """Where the failing ``value`` came from (a running ``pantau dev``, the environment, an
     option, or the default), and what chooses another."""
     path = discovery.env_file()
-    found = discovery.read(path)
+    found = discovery.running()
     choose = f"{option} or {variable}" if option else variable
     if found is not None and value is not None and found.get(variable) == value:
         return f"the address pantau dev wrote to {path}; {choose} chooses another"

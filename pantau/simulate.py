@@ -422,8 +422,10 @@ class SimulationResult:
     non_procedural: int = 0  # registered as reported abroad
     retries: int = 0  # extra attempts under the same key
     replayed: int = 0  # answers the registry replayed (Idempotent-Replayed: true)
-    first_day: date | None = None
+    first_day: date | None = None  # the earliest and latest day of anything recorded
     last_day: date | None = None
+    first_registered: date | None = None  # the registration days (the --years period)
+    last_registered: date | None = None
     finished: int = 0  # workers whose plan ran to its end (or to a refusal)
     seconds: float = 0.0
     aborted: str | None = None
@@ -439,10 +441,27 @@ class SimulationResult:
         self.first_day = day if self.first_day is None else min(self.first_day, day)
         self.last_day = day if self.last_day is None else max(self.last_day, day)
 
+    def registered(self, day: date) -> None:
+        self.first_registered = min(self.first_registered or day, day)
+        self.last_registered = max(self.last_registered or day, day)
+
+    @property
+    def stage(self) -> str:
+        """What the run is doing after the workers' lives, for the progress line."""
+        if self.cases is not None:
+            if self.cases.waiting:
+                return "cases: waiting for the cases service to learn the run's workers"
+            return f"cases: {self.cases.opened} opened, {self.cases.reports} reports"
+        if self.services is not None:
+            return f"services: {sum(self.services.deliveries.values())} recorded"
+        return ""
+
     def summary(self, registry_url: str) -> list[str]:
         """The lines ``pantau simulate`` prints at the end."""
         period = (
-            f" over {self.first_day} .. {self.last_day}" if self.first_day and self.last_day else ""
+            f" registered over {self.first_registered} .. {self.last_registered}"
+            if self.first_registered and self.last_registered
+            else ""
         )
         done = self.done
         if not done and self.aborted:
@@ -453,6 +472,7 @@ class SimulationResult:
             f" in {self.seconds:.1f} s",
             f"  registered {done['register']:>7}  ({self.non_procedural} non-procedural, "
             "registered as reported abroad)",
+            *self._earlier(),
             f"  verified   {done['verify']:>7}",
             f"  departed   {done['depart']:>7}",
             f"  returned   {done['return']:>7}",
@@ -474,6 +494,18 @@ class SimulationResult:
         return lines
 
 
+    def _earlier(self) -> list[str]:
+        """The days recorded before the registration period, said as such (not a longer run)."""
+        if not (self.first_day and self.first_registered) or (
+            self.first_day >= self.first_registered
+        ):
+            return []
+        return [
+            f"  earliest   {self.first_day}  (before the first registration: fees charged "
+            "before registering, and departures of workers registered when reported abroad)"
+        ]
+
+
 class Progress:
     """Progress of a long run on a stream: a line at most every ``every`` seconds, and at the end
     (rewritten in place on a terminal)."""
@@ -483,6 +515,7 @@ class Progress:
         self.started = time.monotonic()
         self._last = 0.0
         self._tty = stream.isatty()
+        self._width = 0
 
     def __call__(self, result: SimulationResult, *, final: bool = False) -> None:
         now = time.monotonic()
@@ -494,8 +527,12 @@ class Progress:
             f"simulate: {result.finished}/{self.total} workers ({share:.0%}), "
             f"{result.total} calls, {result.retries} retried, {now - self.started:.0f} s"
         )
+        if result.stage and not final:
+            line += f"; {result.stage}"
         end = "\n" if final or not self._tty else ""
-        self.stream.write(("\r" if self._tty else "") + line + end)
+        padded = line.ljust(self._width) if self._tty else line  # rub out a longer line
+        self._width = len(line)
+        self.stream.write(("\r" if self._tty else "") + padded + end)
         self.stream.flush()
 
 
@@ -624,6 +661,7 @@ async def _run_plan(plan: WorkerPlan, writer: _Writer, result: SimulationResult)
                 result.saw(date.fromisoformat(step.body[key]))
         if step.name == "register":
             worker_id = answer["id"]
+            result.registered(date.fromisoformat(step.body["registered_on"]))
             result.non_procedural += not plan.procedural
             recorded = CaseWorker(
                 id=answer["id"],
@@ -685,6 +723,58 @@ async def simulate(
     lives = Lives(rng, today or utc_today(), years)
     started = time.monotonic()
     headers = {"Authorization": f"Bearer {token}"}
+    # Progress goes on after the lives (services, cases): at least once a second.
+    ticker = asyncio.create_task(_tick(on_progress, result)) if on_progress else None
+    try:
+        await _run(
+            registry_url,
+            headers,
+            lives,
+            result,
+            workers=workers,
+            concurrency=concurrency,
+            seed=seed,
+            on_progress=on_progress,
+            retry=retry,
+            transport=transport,
+            sleep=sleep,
+            cases_url=cases_url,
+            tokens=tokens,
+            cases_transport=cases_transport,
+        )
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+    result.seconds = time.monotonic() - started
+    return result
+
+
+async def _tick(on_progress: Callable[[SimulationResult], None], result: SimulationResult) -> None:
+    while True:
+        await asyncio.sleep(1.0)  # real time, whatever the run's (test) sleep
+        on_progress(result)
+
+
+async def _run(
+    registry_url: str,
+    headers: dict[str, str],
+    lives: Lives,
+    result: SimulationResult,
+    *,
+    workers: int,
+    concurrency: int,
+    seed: int | None,
+    on_progress: Callable[[SimulationResult], None] | None,
+    retry: RetryPolicy | None,
+    transport: httpx.AsyncBaseTransport | None,
+    sleep: Callable[[float], Awaitable[None]],
+    cases_url: str | None,
+    tokens: Tokens | None,
+    cases_transport: httpx.AsyncBaseTransport | None,
+) -> None:
+    rng = lives.rng
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
         base_url=registry_url, headers=headers, limits=limits, timeout=30, transport=transport
@@ -752,8 +842,6 @@ async def simulate(
                         result.cases,
                         sleep,
                     )
-    result.seconds = time.monotonic() - started
-    return result
 
 
 async def _suspended_recruiter(

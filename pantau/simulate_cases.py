@@ -15,7 +15,14 @@ triaged by the officer who finds them in the list of untriaged reports: confirme
 an open case of the village, or rejected. Last, a cluster: several people of one village complain
 this month of the same fraud, one entered with its documents incomplete nearly 30 days ago, none
 assigned yet (what the alerts service watches for: a village's surge, a deadline near, cases
-waiting for a case worker).
+waiting for a case worker). The cluster is as large as the village needs to stand out against its
+regency's other complaints this month (:func:`surge_size`), so ``village_surge`` fires at any
+run size once the regency has four of the run's workers.
+
+A complaint refused is not sent again (a 4xx is an answer), except while the cases service's
+replica has not yet learnt the run's workers: complaints about them then wait, at most
+:data:`REPLICA_WAIT_SECONDS` in all for the run. When every complaint is refused, the cases part
+ends there with one line saying why.
 
 Every call goes through the public HTTP API (tokens are minted for each officer, as ``pantau
 token`` would) and every write carries an ``Idempotency-Key`` and is retried under it, except
@@ -29,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,6 +51,9 @@ UNREGISTERED_SHARE = 0.15  # cases about people never registered, per case of a 
 REPORT_SHARE = 0.04  # reports by families, per worker
 MAX_REPORTS = 8  # per run: the public channel allows 10 a minute per address by default
 CLUSTER = 3  # complaints from one village this month (a surge: at least 3 cases in 30 days)
+MAX_CLUSTER = 12  # the most complaints the cluster grows to, to stand out in a busy regency
+SURGE_FACTOR = 3  # the alerts service's village_surge_factor (default)
+SURGE_WINDOW_DAYS = 30  # and its village_surge_window_days
 ESCALATION_SHARE = 0.25
 REFERRAL_SHARE = 0.30
 REOPEN_SHARE = 0.05
@@ -116,7 +125,10 @@ OFFICER_OF_LEVEL = {
     "province": ("province-officer", 1),
 }
 DEADLINE_CLOSURE_DAYS = 31  # the documents clock (30 days from the day after opening) has ended
-REPLICA_WAIT_SECONDS = 60.0  # registrations reach the cases service's replica within seconds
+# Registrations reach the cases service's replica within seconds; complaints about workers it
+# does not know yet wait this long in all for a run, then are refused like any other.
+REPLICA_WAIT_SECONDS = 60.0
+REPLICA_POLL_SECONDS = 0.5
 
 Tokens = Callable[[str, str], str]  # (role, area) -> bearer token
 
@@ -150,6 +162,7 @@ class CaseCounts:
     triaged: Counter[str] = field(default_factory=Counter)
     cluster: int = 0  # complaints of the month's cluster in one village
     skipped: str | None = None  # why no (more) cases or reports were simulated
+    waiting: bool = False  # for the cases service's replica to know the run's workers
 
     def summary(self) -> list[str]:
         if self.skipped and not self.opened and not self.reports:
@@ -212,6 +225,11 @@ class CaseSimulation:
         self.counts, self.sleep = counts, sleep
         self.cases: list[_Case] = []
         self.case_workers: dict[str, list[str]] = {}  # province → subjects
+        self.replica_waited = 0.0  # seconds complaints waited for the replica, whole run
+        self.refusals: Counter[int] = Counter()  # complaints refused, by status
+        self.unknown_worker = False  # a refusal said the service does not know a worker
+        # Verified cases opened within the surge window, by village and by regency.
+        self.recent: Counter[str] = Counter()
 
     # -- drawing -----------------------------------------------------------------------------
     def _day_after(self, day: date, low: int, high: int) -> date:
@@ -260,24 +278,46 @@ class CaseSimulation:
         level = "regency" if self.rng.random() < REGENCY_INTAKE_SHARE else "village"
         headers = _officer(self.tokens, level, village)
         body = {**body, "opened_on": opened_on.isoformat()}
-        deadline = time.monotonic() + REPLICA_WAIT_SECONDS
         self.writer.result.calls["case"] += 1
         while True:
             response = await self.writer.request("POST", "/v1/cases", body, headers=headers)
-            waiting = response.status_code == 422 and "worker_id" in response.text
-            if not waiting or time.monotonic() > deadline:
+            unknown = response.status_code == 422 and "worker_id" in response.text
+            if not unknown or self.replica_waited >= REPLICA_WAIT_SECONDS:
                 break
-            await self.sleep(0.5)
+            self.counts.waiting = True
+            await self.sleep(REPLICA_POLL_SECONDS)
+            self.replica_waited += REPLICA_POLL_SECONDS
+        self.counts.waiting = False
         if response.status_code != 201:
             self.writer.result.refused[f"case {response.status_code}"] += 1
+            self.refusals[response.status_code] += 1
+            self.unknown_worker |= unknown
             return None
         self.writer.result.done["case"] += 1
         answer = response.json()
         self.counts.opened += 1
+        self.counted(village, opened_on)
         self.counts.gbv += body.get("gbv_type") is not None
         case = _Case(answer["id"], village, answer["level"], body["category"], opened_on)
         self.cases.append(case)
         return case
+
+    def counted(self, village: str, opened_on: date) -> None:
+        """A verified case of ``village`` opened on ``opened_on``, as the surge rule counts it."""
+        if (self.today - opened_on).days < SURGE_WINDOW_DAYS:
+            self.recent[village] += 1
+            self.recent[".".join(village.split(".")[:2])] += 1
+
+    def refused_all(self) -> str:
+        """Why every complaint was refused, in one line."""
+        statuses = ", ".join(f"{n} answered {code}" for code, n in sorted(self.refusals.items()))
+        why = f"every complaint was refused ({statuses or 'no answer'})"
+        if self.unknown_worker:
+            why += (
+                f"; it did not learn the run's workers within {REPLICA_WAIT_SECONDS:.0f} s: is it "
+                "fed by the broker of the registry this run wrote to?"
+            )
+        return why
 
     async def _case_workers(self, province: str) -> list[str]:
         """Two case workers of the province (a woman and a man), added by its supervisor."""
@@ -376,12 +416,12 @@ class CaseSimulation:
         if case is not None:
             await self._life(case, intake)
 
-    async def cluster(self, village: str, workers: list[Worker]) -> None:
-        """:data:`CLUSTER` people of one village complain this month of the same job-offer
-        fraud: its registered ``workers`` first, then neighbours who left without registering.
-        The first was entered 27 days ago with its documents incomplete (its 30-day clock ends
-        within days); nobody has been assigned yet."""
-        for n in range(CLUSTER):
+    async def cluster(self, village: str, workers: list[Worker], size: int = CLUSTER) -> None:
+        """``size`` people of one village complain this month of the same job-offer fraud: its
+        registered ``workers`` first, then neighbours who left without registering. The first
+        was entered 27 days ago with its documents incomplete (its 30-day clock ends within
+        days); nobody has been assigned yet."""
+        for n in range(size):
             sex = workers[n].sex if n < len(workers) else "female"
             intake = self._intake("job_offer_fraud", sex)
             who = (
@@ -471,6 +511,8 @@ class CaseSimulation:
             how = "confirmed"
             facts = {"category": report["category"], "gbv_type": gbv, "worker_id": worker.id}
             answer = await self._step(found, "confirmation", facts, headers)
+            if answer is not None:
+                self.counted(worker.village, self.today)  # the worker named: their village
         if answer is not None:
             self.counts.triaged[how] += 1
 
@@ -495,17 +537,46 @@ async def simulate_cases(
         await simulation.complaint(worker)
         if rng.random() < UNREGISTERED_SHARE:
             await simulation.unregistered(worker.village)
+    if complainants and not counts.opened:
+        counts.skipped = simulation.refused_all()
+        return
     reporters = [w for w in workers if rng.random() < REPORT_SHARE][:MAX_REPORTS]
     for worker in reporters:
         if not await simulation.report(worker):
             break
     if workers:
-        await simulation.cluster(*cluster_of(workers))
+        village, found = cluster_of(workers)
+        regency = ".".join(village.split(".")[:2])
+        size = surge_size(
+            village_workers=sum(w.village == village for w in workers),
+            regency_workers=sum(w.village.startswith(regency + ".") for w in workers),
+            village_cases=simulation.recent[village],
+            regency_cases=simulation.recent[regency],
+        )
+        await simulation.cluster(village, found, size)
+
+
+def surge_size(
+    *, village_workers: int, regency_workers: int, village_cases: int, regency_cases: int
+) -> int:
+    """How many complaints the cluster needs for its village to surge (the alerts service's
+    ``village_surge`` with its defaults): its cases per registered worker over the window at least
+    :data:`SURGE_FACTOR` times its regency's, counting the cases already opened in the window
+    there. At least :data:`CLUSTER`, at most :data:`MAX_CLUSTER` (when no size would do, as in a
+    regency with fewer than four of the run's workers, :data:`CLUSTER`)."""
+    w, r = max(village_workers, 1), max(regency_workers, 1)
+    # (village_cases + n) * r >= K * (regency_cases + n) * w, for the smallest n
+    gain = r - SURGE_FACTOR * w
+    if gain <= 0:
+        return CLUSTER
+    needed = SURGE_FACTOR * regency_cases * w - village_cases * r
+    return min(MAX_CLUSTER, max(CLUSTER, -(-needed // gain)))
 
 
 def cluster_of(workers: list[Worker]) -> tuple[str, list[Worker]]:
     """A village of the regency with the most of the run's workers, the one with the fewest of
-    them (where a few complaints stand out most against the regency), and its workers."""
+    them (where a few complaints stand out most against the regency), and its workers (at most
+    :data:`MAX_CLUSTER`)."""
     by_village: dict[str, list[Worker]] = {}
     for worker in workers:
         by_village.setdefault(worker.village, []).append(worker)
@@ -515,4 +586,4 @@ def cluster_of(workers: list[Worker]) -> tuple[str, list[Worker]]:
         ((v, w) for v, w in by_village.items() if v.rsplit(".", 2)[0] == busiest),
         key=lambda item: (len(item[1]), item[0]),
     )
-    return village, found[:CLUSTER]
+    return village, found[:MAX_CLUSTER]

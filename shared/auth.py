@@ -273,7 +273,8 @@ def require_area(principal: Principal, area: str) -> None:
     if not principal.covers(area):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            f"that area is outside your jurisdiction ({principal.area})",
+            # Only the caller's own area is named, as theirs: never the one requested.
+            f"that area is outside your jurisdiction (yours: {principal.area})",
         )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
+from shared.logging import BROKER_LOGGER
 from shared.settings import ServiceSettings
 
 
@@ -35,6 +37,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         client_id=f"pantau-{settings.service}",
         enable_idempotence=settings.kafka_idempotence,
         acks="all",
+        logger=logging.getLogger(BROKER_LOGGER),  # JSON lines like the service's own logs
     )
 
 

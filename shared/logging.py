@@ -1,5 +1,9 @@
 """structlog set-up: JSON lines when not on a terminal, readable lines on one.
 
+The standard library's loggers (uvicorn, aiokafka, FastStream's broker logger, see
+:data:`BROKER_LOGGER`) go through the same renderer, so a service's log file is one format:
+JSON lines, with no terminal colour codes.
+
 Handlers bind ``event_id``, ``event_type`` and ``correlation_id`` with :func:`bind_event` so that
 every line logged while an event is handled carries them. Never log personal data.
 """
@@ -13,6 +17,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
+
+# The logger FastStream's broker is given (shared.kafka.make_broker): outside FastStream's own
+# "faststream" hierarchy, whose handlers write coloured plain text.
+BROKER_LOGGER = "pantau.broker"
+_FASTSTREAM_LOGGERS = ("faststream", "faststream.access", "faststream.access.kafka")
 
 
 def configure_logging(*, service: str, json: bool | None = None, level: str = "INFO") -> None:
@@ -39,7 +48,31 @@ def configure_logging(*, service: str, json: bool | None = None, level: str = "I
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service)
-    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(name)s %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                *shared,
+                structlog.stdlib.add_logger_name,
+                structlog.stdlib.ExtraAdder(),
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info if as_json else structlog.dev.set_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # FastStream's and uvicorn's loggers write (coloured) text through their own handlers:
+    # through ours instead. uvicorn has set its up before it calls the app factory.
+    for name in (*_FASTSTREAM_LOGGERS, "uvicorn", "uvicorn.error", "uvicorn.access"):
+        own = logging.getLogger(name)
+        own.handlers[:] = []
+        own.propagate = True
+        own.setLevel(logging.NOTSET)  # the root's level, i.e. ``level``
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -43,10 +43,19 @@ TOPICS = [
     "reporting.area-summary.v1",
 ]
 
-# The (type, version) pairs whose `data` this consumer reads. Its effect here is a tally that
-# needs only the envelope, so it accepts every version 1; a consumer that reads `data` lists the
-# versions it understands and sets aside any other (a breaking change raises `version`).
-UNDERSTOOD_VERSIONS = {1}
+# The versions of each type this consumer accepts; any other is parked for a person (a breaking
+# change to `data` raises `version`, see docs/contract.md). Its effect here is a tally that needs
+# only the envelope, so it accepts version 1 of every type and, listed by name, the later
+# versions whose changes it has checked: agency-suspended/-revoked v2 carry a reason code instead
+# of free text (only v2 is published now); case-opened/-verified v2 rename `worker_id` to
+# `registered_worker`. A consumer that reads `data` lists exactly the versions it can read.
+DEFAULT_VERSIONS = frozenset({1})
+UNDERSTOOD_VERSIONS: dict[str, frozenset[int]] = {
+    "agency-suspended": frozenset({1, 2}),
+    "agency-revoked": frozenset({1, 2}),
+    "case-opened": frozenset({1, 2}),
+    "case-verified": frozenset({1, 2}),
+}
 
 ENVELOPE_FIELDS = ("id", "type", "version", "source", "subject", "sequence", "time", "area", "data")
 
@@ -116,7 +125,7 @@ class Store:
             event = read_envelope(message.value())
         except ValueError as exc:
             return self._park(message, str(exc), where)
-        if event["version"] not in UNDERSTOOD_VERSIONS:
+        if not understood(event):
             reason = f"{event['type']} version {event['version']} is not understood yet"
             return self._park(message, reason, where)
         claimed = self.db.execute(
@@ -150,6 +159,11 @@ def read_envelope(value: bytes | None) -> dict[str, Any]:
     if missing:
         raise ValueError(f"envelope without {', '.join(missing)}")
     return event
+
+
+def understood(event: dict[str, Any]) -> bool:
+    """True when this consumer can read this (type, version)."""
+    return event["version"] in UNDERSTOOD_VERSIONS.get(event["type"], DEFAULT_VERSIONS)
 
 
 def handle(db: sqlite3.Connection, event: dict[str, Any]) -> None:

@@ -6,7 +6,9 @@ checkout: ``$XDG_STATE_HOME/pantau/dev.env``, by default ``~/.local/state/pantau
 ``PANTAU_DEV_ENV_FILE`` names another file), and removes it when it stops. Every other command
 reads it before it parses its options and fills in only the variables that are not set
 already, so an option beats an environment variable, which beats the file, which beats the
-built-in defaults. A file whose ``pantau dev`` is gone (killed with -9) is ignored.
+built-in defaults. A file whose ``pantau dev`` is gone (killed with -9) is ignored, and
+``PANTAU_DEV_DISCOVERY=0`` makes a command ignore it too (a test, or a command meant for another
+system, then reaches nothing of the running ``pantau dev`` by default).
 
 The file is plain ``KEY=value`` lines, shell-quoted: ``set -a; . .pantau/dev.env; set +a``
 gives a shell the same settings.
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_FILE_VARIABLE = "PANTAU_DEV_ENV_FILE"
+DISCOVERY_VARIABLE = "PANTAU_DEV_DISCOVERY"  # 0 (or off, no, false): ignore a running pantau dev
 PID_KEY = "PANTAU_DEV_PID"
 # The service URLs `pantau dev` publishes, and a province node's (`--province-node`).
 PROVINCE_NODE_KEY = "PANTAU_PROVINCE_NODE"
@@ -109,11 +112,22 @@ def read(path: Path | None = None) -> DevEnv | None:
     return DevEnv(path=path, pid=pid, values=values)
 
 
+def disabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """True when ``PANTAU_DEV_DISCOVERY`` turns discovery off for this command."""
+    return environ.get(DISCOVERY_VARIABLE, "").strip().lower() in {"0", "off", "no", "false"}
+
+
+def running(environ: Mapping[str, str] = os.environ) -> DevEnv | None:
+    """The running ``pantau dev`` this command may use: None when none runs or discovery is off."""
+    return None if disabled(environ) else read(env_file(environ))
+
+
 def apply(environ: MutableMapping[str, str] | None = None) -> DevEnv | None:
     """Fill ``environ`` (default ``os.environ``) from the running ``pantau dev``'s file, never
-    overriding a variable that is set; return what was found (None if nothing runs)."""
+    overriding a variable that is set; return what was found (None if nothing runs, or
+    discovery is off)."""
     target: MutableMapping[str, str] = os.environ if environ is None else environ
-    found = read(env_file(target))
+    found = running(target)
     if found is None:
         return None
     for key, value in found.values.items():

@@ -510,4 +510,26 @@ class DevStack:
         if self.postgres is not None:
             self.postgres.stop()
         if self._temp_run_dir and self.run_dir is not None:
+            self._keep_logs()
             shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    @property
+    def kept_logs_dir(self) -> Path | None:
+        """Where the logs of a throw-away run dir are kept when it stops: ``logs/`` beside the
+        env file (``.pantau/logs/`` of the checkout, replaced by the next run's); None when the
+        logs stay where they are (``--data-dir``) or go (no env file: not a user's run)."""
+        if not self._temp_run_dir or self.env_file is None:
+            return None
+        return self.env_file.parent / "logs"
+
+    def _keep_logs(self) -> None:
+        kept = self.kept_logs_dir
+        if kept is None or self.run_dir is None or not self.logs_dir.is_dir():
+            return
+        try:
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.move(self.logs_dir, kept)
+        except OSError as exc:
+            self.warn(f"cannot keep the logs in {kept} ({exc})")
+            return
+        self.say(f"Logs kept in {kept}")

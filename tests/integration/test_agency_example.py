@@ -3,7 +3,8 @@
 Delivery is at least once: the same event can be on a topic twice (the outbox relay publishes a
 batch again when it did not see the broker's acknowledgement). This runs the example exactly as
 docs/agencies.md tells an agency to, as its own process with confluent-kafka, against the real
-broker, over a topic holding a duplicated record and an unreadable one.
+broker, over a topic holding a duplicated record, an unreadable one, the versions the registry
+and the cases service publish now (agency-suspended v2, case-opened v2) and one it cannot read.
 """
 
 from __future__ import annotations
@@ -21,9 +22,16 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from shared.contract.codes import FeeComponent, Legality, Occupation, Sex
+from shared.contract.codes import FeeComponent, Legality, Occupation, SanctionReason, Sex
 from shared.contract.envelope import Envelope, new_event
-from shared.contract.events import AgencyLicensed, FeeCharged, WorkerRegistered, WorkerVerified
+from shared.contract.events import (
+    AgencyLicensed,
+    AgencyRevokedV1,
+    AgencySuspended,
+    FeeCharged,
+    WorkerRegistered,
+    WorkerVerified,
+)
 from tests.support.messaging import fresh_topic
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "agency_consumer.py"
@@ -57,7 +65,63 @@ def _events() -> list[Envelope]:
             data=WorkerVerified(verified_on=date(2025, 3, 2)),
         ),
         new_event(source="registry", subject=worker, sequence=3, area=VILLAGE, data=fee),
+        # The registry publishes only version 2 of these now; version 1 stays readable.
+        new_event(
+            source="registry",
+            subject=agency,
+            sequence=2,
+            area="53.71",
+            data=AgencySuspended(reason=SanctionReason.ILLEGAL_FEES),
+        ),
+        new_event(
+            source="registry",
+            subject=agency,
+            sequence=3,
+            area="53.71",
+            data=AgencyRevokedV1(reason=None),
+        ),
+        new_event(
+            source="cases",
+            subject=str(uuid.uuid4()),
+            sequence=1,
+            area=VILLAGE,
+            type="case-opened",
+            version=2,
+            data=_case_opened_v2(worker),
+        ),
     ]
+
+
+def _case_opened_v2(worker: str) -> dict[str, Any]:
+    """case-opened version 2: version 1's data with `worker_id` renamed `registered_worker`."""
+    return {
+        "due_on": None,
+        "due_clock": None,
+        "category": "unpaid_wages",
+        "gbv_type": None,
+        "level": "village",
+        "procedural": True,
+        "sex": "female",
+        "registered_worker": worker,
+        "agency_id": None,
+        "channel": "walk_in",
+        "opened_on": "2025-03-03",
+        "verified": True,
+        "status": "new",
+    }
+
+
+def _unreadable_version() -> Envelope:
+    """A version of a known type this consumer has not checked: it must park it, not count it."""
+    return new_event(
+        source="registry",
+        subject=str(uuid.uuid4()),
+        sequence=1,
+        area="53.71",
+        type="agency-suspended",
+        version=3,
+        data={"reason": "illegal_fees", "until": "2026-01-01"},
+    )
 
 
 async def _publish(bootstrap: str, topic: str, records: list[tuple[str, bytes, Any]]) -> None:
@@ -111,6 +175,7 @@ async def test_each_event_is_handled_once_though_delivered_twice(kafka_bootstrap
     # The relay publishes a batch again when an acknowledgement was lost: same id, same bytes.
     records.insert(3, _wire(duplicated))
     records.append(("garbage", b"\x00not json", []))
+    records.append(_wire(_unreadable_version()))
     await _publish(kafka_bootstrap, topic, records)
     db = tmp_path / "agency.sqlite"
 
@@ -119,12 +184,18 @@ async def test_each_event_is_handled_once_though_delivered_twice(kafka_bootstrap
     handled = Counter(o["handled"] for o in first if "handled" in o)
     assert handled == Counter({str(e.id): 1 for e in events})
     assert [o["duplicate"] for o in first if "duplicate" in o] == [str(duplicated.id)]
-    assert [o["parked"] for o in first if "parked" in o] == ["not a JSON envelope"]
+    assert sorted(o["parked"] for o in first if "parked" in o) == [
+        "agency-suspended version 3 is not understood yet",
+        "not a JSON envelope",
+    ]
     assert _tally(db) == {
         ("agency-licensed", "53.71"): 1,
+        ("agency-suspended", "53.71"): 1,
+        ("agency-revoked", "53.71"): 1,
         ("worker-registered", VILLAGE): 1,
         ("worker-verified", VILLAGE): 1,
         ("fee-charged", VILLAGE): 1,
+        ("case-opened", VILLAGE): 1,
     }
 
     # The same group again: its offsets were committed after the effects, nothing is re-read.

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from pantau.simulate import simulate
+from pantau.simulate_cases import CLUSTER, MAX_CLUSTER
 from services.alerts.clock import SystemClock
 from services.cases.settings import CasesSettings
 from services.registry.app import create_app as create_registry
@@ -59,7 +60,8 @@ async def test_a_simulated_run_raises_alerts_of_every_rule(
             cases_transport=httpx.ASGITransport(app=app),
         )
         assert result.aborted is None and result.unlicensed_fees >= 1
-        assert result.cases is not None and result.cases.cluster == 3
+        # As many complaints as the village needs to stand out (village_surge), all opened.
+        assert result.cases is not None and CLUSTER <= result.cases.cluster <= MAX_CLUSTER
 
         subjects = (
             await _column(registry_dsn, "SELECT id FROM workers")

@@ -270,11 +270,13 @@ async def test_every_bad_report_is_a_422_naming_the_field_and_writes_nothing(
     assert await counts(db) == before
 
 
-@pytest.mark.parametrize("receipt", ["nonsense", "0" * 41, "7KQM-2XRD-9PBA-VN4"])
+@pytest.mark.parametrize("receipt", ["nonsense", "0" * 41, "7KQM-2XRD-9PBA-VN4", "%00%00"])
 async def test_a_malformed_receipt_is_a_422(client, receipt):
     response = await client.get(f"/v1/reports/{receipt}")
     assert response.status_code == 422
     assert receipt not in response.text
+    # The receipt is a path parameter: the error says so, not "body".
+    assert [e["loc"] for e in response.json()["detail"]] == [["path", "receipt"]]
 
 
 async def test_an_unknown_receipt_is_a_404(client):

@@ -3,6 +3,7 @@ and ``pantau dev`` from start to a clean stop with no process left behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import random
@@ -305,6 +306,8 @@ def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint(tmp_path: Path) 
         assert fetch_broker_addresses(host, int(port))
         run_dir = re.search(r"^  logs: (\S+)/logs", output, re.MULTILINE)
         assert run_dir is not None
+        assert f"(moved to {env_file.parent / 'logs'} when pantau dev stops)" in output
+        assert "ALERTS_CASE_UNASSIGNED_HOURS=0.01 ./scripts/dev" in output  # how to see it now
 
         # The settings of the running system, for the commands beside it.
         written = discovery.read(env_file)
@@ -390,6 +393,15 @@ def test_pantau_dev_runs_everything_and_stops_cleanly_on_sigint(tmp_path: Path) 
             proc.wait()
     tail = "".join(seen[-5:]) + "".join(_drain(lines))
     assert "Stopped." in tail
+    # The services' logs outlive the run, beside the settings file, each one format: JSON lines
+    # (structlog's, uvicorn's, FastStream's alike), no terminal colour codes.
+    kept = env_file.parent / "logs"
+    assert f"Logs kept in {kept}" in tail
+    for service in catalog.runnable():
+        log = (kept / f"{service.name}.log").read_text()
+        assert "\x1b[" not in log, service.name
+        for line in filter(None, log.splitlines()):
+            assert isinstance(json.loads(line), dict), (service.name, line)
 
 
 def _drain(lines: queue.Queue[str]) -> list[str]:

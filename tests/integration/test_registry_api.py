@@ -21,7 +21,7 @@ from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
 from shared import idempotency
-from shared.auth import issue_token
+from shared.auth import issue_token, read_token
 from shared.contract.envelope import Envelope
 from shared.contract.events import parse_data
 from shared.service.context import correlation_id_for
@@ -293,7 +293,11 @@ async def test_registering_outside_the_jurisdiction_is_403_and_writes_nothing(
     body = registration(village=village)
     response = await client.post("/v1/workers", json=body, headers=headers)
     assert response.status_code == 403
-    assert "outside your jurisdiction" in response.json()["detail"]
+    detail = response.json()["detail"]
+    # The caller's own area is named as theirs; the refused village is not echoed.
+    caller_area = read_token(headers["Authorization"].removeprefix("Bearer ")).area
+    assert detail == f"that area is outside your jurisdiction (yours: {caller_area})"
+    assert village not in detail
     assert_no_personal_data(response.text, body)
     assert await counts(db) == before
 

@@ -188,7 +188,7 @@ async def test_the_command_survives_a_registry_outage(dsn, db):
     assert run.returncode == 0, stderr + stdout
     assert "Traceback" not in stderr
     assert "simulate: 150/150 workers (100%)" in stderr
-    assert "simulated 150 of 150 workers over " in stdout
+    assert "simulated 150 of 150 workers registered over " in stdout
     numbers = _summary_numbers(stdout)
     assert numbers["retried"] > 0 and numbers["refused"] == 0, stdout
     assert numbers["registered"] == await db.fetchval("SELECT count(*) FROM workers") == 150

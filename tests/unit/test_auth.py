@@ -42,3 +42,16 @@ def test_secret_comes_from_settings():
     assert read_token(token, settings=other).role is Role.MINISTRY
     with pytest.raises(TokenError):
         read_token(token)
+
+
+def test_the_jurisdiction_refusal_names_the_caller_s_area_as_theirs():
+    from fastapi import HTTPException
+
+    from shared.auth import require_area
+
+    officer = read_token(issue_token("village-officer", "53.71.01.1002"))
+    with pytest.raises(HTTPException) as refused:
+        require_area(officer, "53.71.01.1001")
+    assert refused.value.status_code == 403
+    assert refused.value.detail == "that area is outside your jurisdiction (yours: 53.71.01.1002)"
+    assert "53.71.01.1001" not in refused.value.detail  # the requested area is not echoed

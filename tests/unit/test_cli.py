@@ -54,6 +54,15 @@ def test_malformed_area_exits_2() -> None:
     assert "invalid area code" in result.stderr
 
 
+def test_an_area_that_does_not_exist_exits_2_in_one_line() -> None:
+    result = runner.invoke(app, ["token", "--role", "village-officer", "--area", "99.99.99.9999"])
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "no area '99.99.99.9999'" in lines[0]
+
+
 def test_unknown_service_exits_2() -> None:
     result = runner.invoke(app, ["migrate", "payroll"])
 

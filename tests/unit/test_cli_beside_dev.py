@@ -159,6 +159,24 @@ def test_environment_beats_the_file_and_options_beat_both(
         assert f"127.0.0.1:{option_port}" in line and "--bootstrap" in line
 
 
+def test_discovery_can_be_turned_off_for_a_command(
+    _isolated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_port = closed_port()
+    with running_dev(_isolated, {"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{file_port}"}):
+        monkeypatch.setenv(discovery.DISCOVERY_VARIABLE, "0")
+        environ: dict[str, str] = {
+            discovery.ENV_FILE_VARIABLE: str(_isolated),
+            discovery.DISCOVERY_VARIABLE: "off",
+        }
+        assert discovery.apply(environ) is None and "KAFKA_BOOTSTRAP_SERVERS" not in environ
+
+        # The command uses its own default broker, not the running pantau dev's.
+        _, _, err = run(["tail", "registry.worker.v1", "--idle-exit", "0.1"], capsys)
+        assert f"127.0.0.1:{file_port}" not in err and "pantau dev wrote" not in err
+        assert "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
+
+
 def test_simulate_and_compare_find_the_services(
     _isolated: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

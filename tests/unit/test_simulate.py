@@ -24,8 +24,18 @@ from pantau.simulate import (
     SimulationResult,
     simulate,
 )
+from pantau.simulate_cases import (
+    CLUSTER,
+    MAX_CLUSTER,
+    REPLICA_POLL_SECONDS,
+    REPLICA_WAIT_SECONDS,
+    SURGE_FACTOR,
+    SURGE_WINDOW_DAYS,
+    CaseCounts,
+    cluster_of,
+    surge_size,
+)
 from pantau.simulate_cases import Worker as CaseWorker
-from pantau.simulate_cases import cluster_of
 from pantau.simulate_services import Life, ServiceCounts, simulate_services
 from services.registry.deliveries.models import ServiceIn, SessionIn
 from services.registry.fees.legality import fee_legality
@@ -254,7 +264,15 @@ async def test_the_summary_says_what_the_traffic_contained():
     registry = Registry()
     result = await _run(registry, workers=40)
     lines = "\n".join(result.summary("http://registry"))
-    assert "simulated 40 of 40 workers over " in lines and "http://registry" in lines
+    # The period named is the registrations' (--years, default 5); what was recorded before the
+    # first registration (fees, departures of workers reported abroad) is said as such.
+    first, last = result.first_registered, result.last_registered
+    assert first is not None and last is not None
+    assert f"simulated 40 of 40 workers registered over {first} .. {last} against " in lines
+    assert TODAY - timedelta(days=round(365.25 * 5)) <= first <= last <= TODAY
+    assert result.first_day is not None and result.first_day < first
+    assert f"  earliest   {result.first_day}  (before the first registration: " in lines
+    assert "http://registry" in lines
     assert "non-procedural" in lines and "recorded late" in lines and "illegal" in lines
     assert "retried under the same Idempotency-Key" in lines
     assert result.first_day is not None and result.first_day < TODAY - timedelta(days=365)
@@ -443,3 +461,95 @@ def test_the_cluster_is_in_the_busiest_regency_s_quietest_village():
     ]
     village, found = cluster_of(workers)
     assert village == "53.71.01.1002" and [w.id for w in found] == ["w-53.71.01.1002-0"]
+
+
+# The cases part --------------------------------------------------------------------------------
+class RefusingCases:
+    """A cases service that answers, but refuses every complaint with ``status``."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.posts: Counter[str] = Counter()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == "/health/live":
+            return httpx.Response(200, json={"status": "ok"})
+        self.posts[request.url.path] += 1
+        if request.url.path == "/v1/cases" and self.status == 422:
+            detail = [{"loc": ["body", "worker_id"], "msg": "no registered worker with this id"}]
+            return httpx.Response(422, json={"detail": detail})
+        return httpx.Response(self.status, json={"detail": "refused"})
+
+
+@pytest.mark.parametrize("status", [422, 403])
+async def test_a_cases_service_refusing_every_complaint_ends_the_cases_part_in_one_line(status):
+    cases = RefusingCases(status)
+    sleeps: list[float] = []
+    result = await _run(
+        Registry(),
+        workers=60,
+        sleeps=sleeps,
+        cases_url="http://cases",
+        tokens=lambda role, area: f"{role}@{area}",
+        cases_transport=httpx.MockTransport(cases.handle),
+    )
+
+    assert result.aborted is None and result.cases is not None
+    complaints = result.calls["case"]
+    assert complaints > 0 and result.cases.opened == 0
+    assert result.refused[f"case {status}"] == complaints  # each counted
+    # Not sent again (a 4xx is an answer), but for one shared wait for the replica on a 422.
+    replica_polls = round(REPLICA_WAIT_SECONDS / REPLICA_POLL_SECONDS) if status == 422 else 0
+    assert cases.posts["/v1/cases"] == complaints + replica_polls
+    assert sum(sleeps) <= REPLICA_WAIT_SECONDS
+    assert not cases.posts["/v1/reports"]  # the cases part ended there
+    why = f"every complaint was refused ({complaints} answered {status})"
+    if status == 422:
+        why += "; it did not learn the run's workers within 60 s"
+    assert len(result.cases.summary()) == 1
+    line = result.cases.summary()[0]
+    assert line.startswith(f"  cases      not simulated at http://cases: {why}")
+
+
+@pytest.mark.parametrize("village_workers", [1, 2, 3])
+@pytest.mark.parametrize("regency_workers", [4, 10, 40, 300])
+@pytest.mark.parametrize("regency_cases", [0, 3, 12, 30])
+def test_the_cluster_is_large_enough_for_its_village_to_surge(
+    village_workers, regency_workers, regency_cases
+):
+    from services.alerts.settings import RuleSettings
+
+    rule = RuleSettings()
+    assert (
+        rule.village_surge_factor,
+        rule.village_surge_window_days,
+    ) == (SURGE_FACTOR, SURGE_WINDOW_DAYS)
+    village_cases = min(1, regency_cases)
+    size = surge_size(
+        village_workers=village_workers,
+        regency_workers=regency_workers,
+        village_cases=village_cases,
+        regency_cases=regency_cases,
+    )
+    cases, regency = village_cases + size, regency_cases + size
+    surges = cases >= rule.village_surge_min_cases and cases * regency_workers >= (
+        rule.village_surge_factor * regency * village_workers
+    )
+    possible = regency_workers > SURGE_FACTOR * village_workers
+    needed_too_many = size == MAX_CLUSTER
+    assert surges or not possible or needed_too_many
+    assert CLUSTER <= size <= MAX_CLUSTER
+
+
+def test_progress_goes_on_during_the_cases_part():
+    stream = io.StringIO()
+    progress = Progress(stream, total=10, every=0)
+    result = SimulationResult(workers=10, finished=10)
+    result.cases = CaseCounts(url="http://cases", opened=4, waiting=False)
+    progress(result)
+    result.cases.waiting = True
+    progress(result)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("simulate: 10/10 workers (100%)")
+    assert lines[0].endswith("; cases: 4 opened, 0 reports")
+    assert lines[1].endswith("; cases: waiting for the cases service to learn the run's workers")

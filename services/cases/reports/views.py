@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 
 from services.cases.cases.views import add_step
+from services.cases.errors import InvalidField
 from services.cases.reports import service
 from services.cases.reports.schemas import (
     ConfirmationIn,
@@ -19,7 +20,13 @@ from services.cases.reports.schemas import (
 )
 from services.cases.roles import Officer
 from shared.service.db import Pool, transaction
-from shared.service.errors import ErrorOut, RateLimitedOut, ValidationErrorOut
+from shared.service.errors import (
+    ErrorOut,
+    FieldError,
+    InvalidFields,
+    RateLimitedOut,
+    ValidationErrorOut,
+)
 from shared.service.limits import limited_by_address
 
 router = APIRouter(tags=["reports"])
@@ -61,8 +68,12 @@ async def report_status(
 ) -> ReportStatusOut:
     """`received` (waiting for an officer), `being_handled`, `closed` or `not_taken_up`: nothing
     else. Case, spaces, dashes and O/I/L for 0/1 do not matter."""
-    async with transaction(pool) as conn:
-        return ReportStatusOut(status=await service.status_of(conn, receipt))
+    try:
+        async with transaction(pool) as conn:
+            return ReportStatusOut(status=await service.status_of(conn, receipt))
+    except InvalidField as exc:  # the receipt is a path parameter: say so, not "body"
+        message = exc.message.removeprefix(f"{exc.field}: ")
+        raise InvalidFields([FieldError(exc.field, message, location="path")]) from None
 
 
 add_step(
