@@ -133,6 +133,10 @@ async def withheld_live(
     conn: Conn, scope: str, answer: Iterable[str], k: int, schema: str = LIVE
 ) -> Withheld:
     """:func:`decide` over the live views (run inside the answer's snapshot)."""
+    answer = list(answer)
+    if not any(area_level(code) in PUBLISHED_LEVELS for code in answer):
+        # A district's or a village's answer: everything withheld, nothing to decide or read.
+        return {code: set(GBV_PATHS) for code in answer}
     extra = [r["code"] for r in await conn.fetch(f"SELECT code FROM {schema}.extra_areas")]
     tree = tree_of(scope, extra)
     ids = {area_id(c): c for c in tree}
@@ -161,6 +165,8 @@ def withheld_in_cube(
 def withhold(body: dict[str, Any], withheld: Withheld) -> dict[str, Any]:
     """Set the withheld leaves of a summary body (the area and its children) to ``None``."""
     for node in [body, *body.get("children", ())]:
+        if area_level(node["area"]) not in PUBLISHED_LEVELS:
+            _null_leaves(node["totals"].get("cases", {}).get("by_gbv_type"))
         for path in withheld.get(node["area"], ()):
             tree = node["totals"]
             *heads, last = path.split("/")
@@ -168,3 +174,14 @@ def withhold(body: dict[str, Any], withheld: Withheld) -> dict[str, Any]:
                 tree = tree.setdefault(part, {})
             tree[last] = None
     return body
+
+
+def _null_leaves(tree: Any) -> None:
+    """Every figure under ``tree`` withheld (a district's or a village's GBV types, whatever
+    types its figures hold)."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                _null_leaves(value)
+            else:
+                tree[key] = None
