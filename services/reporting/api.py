@@ -212,7 +212,9 @@ def _withheld_of(principal: Principal, settings: ReportingSettings) -> Any:
         return None
 
     async def withheld(conn: Conn, codes: list[str]) -> Withheld:
-        return await withheld_live(conn, settings.scope, codes, settings.suppression_k)
+        return await withheld_live(
+            conn, settings.scope, codes, settings.suppression_k, consumer=settings.consumer_name
+        )
 
     return withheld
 

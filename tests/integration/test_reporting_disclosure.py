@@ -180,3 +180,28 @@ async def test_as_of_rebuilds_beyond_the_process_cap_are_refused(node):
             assert int(response.headers["Retry-After"]) >= 1
     finally:
         gate.release()
+
+
+async def test_the_decision_follows_the_consumer_positions(node):
+    """Withholding decided at some stored positions is decided again once they move on."""
+    client, app = node
+    pool = app.state.pool
+    dsn = app.state.settings.database_url
+    mark = (
+        "INSERT INTO consumer_positions (consumer, topic, partition, next_offset)"
+        " VALUES ('reporting', 'cases.case.v1', 0, $1)"
+        " ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset"
+    )
+    ministry = auth("ministry", "ID")
+    async with pool.acquire() as conn:
+        await conn.execute(mark, 17)
+    before = (await client.get("/v1/areas/53.71/summary", headers=ministry)).json()
+    assert gbv(before["totals"], "cases/by_gbv_type/rape/female") is None  # one case: small
+
+    log = Log()
+    more = [log.case(NEIGHBOUR, sex="female", gbv_type="rape")[1] for _ in range(5)]
+    await consume(pool, ProjectionHandler(dsn, "ID"), more)
+    async with pool.acquire() as conn:
+        await conn.execute(mark, 22)
+    after = (await client.get("/v1/areas/53.71/summary", headers=ministry)).json()
+    assert gbv(after["totals"], "cases/by_gbv_type/rape/female") == 6
