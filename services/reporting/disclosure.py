@@ -75,10 +75,16 @@ def decide(
 ) -> Withheld:
     """The GBV paths withheld for each area of ``answer``, given the GBV figures ``values`` of
     every area of the published ``tree``."""
+    paths = _paths_of(values)
+    return _answer(tree, paths, _hidden(tree, values, paths, k), answer)
+
+
+def _paths_of(values: Mapping[str, Mapping[str, Decimal]]) -> list[str]:
+    """The GBV paths to decide over: the catalogue's, and any other the figures hold."""
     paths = list(GBV_PATHS)
     for area_values in values.values():
         paths += [p for p in area_values if p.startswith(GBV_PREFIX) and p not in paths]
-    return _answer(tree, paths, _hidden(tree, values, paths, k), answer)
+    return paths
 
 
 def _answer(
@@ -175,9 +181,7 @@ async def withheld_live(
     values: dict[str, dict[str, Decimal]] = {c: {} for c in tree}
     for r in await conn.fetch(_GBV_CELLS.format(schema=schema), list(ids)):
         values[ids[r["area"]]][r["path"]] = r["v"]
-    paths = list(GBV_PATHS)
-    for area_values in values.values():
-        paths += [p for p in area_values if p.startswith(GBV_PREFIX) and p not in paths]
+    paths = _paths_of(values)
     hidden = _hidden(tree, values, paths, k)
     if mark is not None:
         _by_positions[mark] = (tree, paths, hidden)
